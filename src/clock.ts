@@ -1,0 +1,89 @@
+// Time and randomness as parameters: main.ts builds the real ones, tests pass a ManualClock.
+
+export type TimerHandle = { cancel(): void };
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Calls fn once after ms (late if the process is busy); the handle cancels it. */
+  setTimer(ms: number, fn: () => void): TimerHandle;
+}
+
+/** A number in [0, 1). */
+export type Random = () => number;
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(ms, fn) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+export const systemRandom: Random = Math.random;
+
+/** A clock that moves only when told to; timers fire in due order during advance(). */
+export class ManualClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private timers: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const timer = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, live: true };
+    this.timers.push(timer);
+    return { cancel: () => void (timer.live = false) };
+  }
+
+  /** Number of timers still waiting. */
+  pending(): number {
+    return this.timers.filter((t) => t.live).length;
+  }
+
+  /** Moves time forward by ms, firing due timers in order and letting promises settle between them. */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    for (;;) {
+      await flushMicrotasks();
+      const next = this.timers
+        .filter((t) => t.live && t.at <= end)
+        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!next) break;
+      next.live = false;
+      this.timers = this.timers.filter((t) => t.live);
+      this.time = Math.max(this.time, next.at);
+      next.fn();
+    }
+    this.time = end;
+    await flushMicrotasks();
+  }
+
+  /** Sets the time directly (may go backwards, to test clocks that jump). */
+  set(time: number): void {
+    this.time = time;
+  }
+}
+
+/** Lets pending promise callbacks run (several turns, for chains of awaits). */
+export async function flushMicrotasks(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await Promise.resolve();
+}
+
+/** A seeded generator (mulberry32) so tests get the same jitter every run. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

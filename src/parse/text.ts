@@ -1,0 +1,73 @@
+// Bytes to text for sources that declare no charset (ICY blocks, 7.html, Icecast titles):
+// UTF-8 when the bytes are valid UTF-8, else Windows-1252; numeric references decoded once; mojibake repaired.
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const windows1252 = new TextDecoder('windows-1252');
+
+/**
+ * Decodes bytes of unknown charset. With `charset` (a per-station override) that charset is used as is.
+ * Without it: valid UTF-8 is UTF-8, anything else is Windows-1252 (a superset of Latin-1's printable range).
+ */
+export function decodeBytes(bytes: Uint8Array, charset?: string): string {
+  if (charset) return new TextDecoder(charset).decode(bytes);
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return windows1252.decode(bytes);
+  }
+}
+
+/** Decodes `&#8211;` and `&#x2013;` once (Icecast and ICY send them literally for what Latin-1 lacks). */
+export function decodeNumericReferences(text: string): string {
+  if (!text.includes('&#')) return text;
+  return text.replace(/&#(?:x([0-9a-f]{1,6})|([0-9]{1,7}));/gi, (whole, hex: string | undefined, dec: string | undefined) => {
+    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole;
+    return String.fromCodePoint(code);
+  });
+}
+
+// A UTF-8 lead byte (C2–F4) read as Windows-1252 followed by one to three continuation bytes (80–BF) read the same way.
+const cp1252High = 'ÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞßàáâãäåæçèéêëìíîïðñòóôõö÷øùúûüýþÿ';
+const continuation = '\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u0081\u008d\u008f\u0090\u009d';
+const mojibakePattern = new RegExp(`[${cp1252High}][${continuation}]`);
+
+const encodeCp1252 = (() => {
+  const table = new Map<string, number>();
+  for (let b = 0; b < 256; b++) table.set(windows1252.decode(Uint8Array.of(b)), b);
+  return (text: string): Uint8Array | null => {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const b = table.get(text[i]!);
+      if (b === undefined) return null;
+      out[i] = b;
+    }
+    return out;
+  };
+})();
+
+/**
+ * Repairs UTF-8 that was decoded as Latin-1/Windows-1252 ("CafÃ©" → "Café", "MÃ¶tley CrÃ¼e" → "Mötley Crüe").
+ * Only when the whole text re-encodes to valid UTF-8: a genuine "Ã©" in otherwise plain text is left alone
+ * unless it forms valid UTF-8, which real Latin-1 titles almost never do.
+ */
+export function repairMojibake(text: string): string {
+  if (!mojibakePattern.test(text)) return text;
+  const bytes = encodeCp1252(text);
+  if (!bytes) return text;
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return text;
+  }
+}
+
+/** Header values reach JavaScript as Latin-1 strings: re-decode as UTF-8 when their bytes are valid UTF-8. */
+export function redecodeHeader(value: string): string {
+  if (!/[\u0080-\u00ff]/.test(value)) return value;
+  try {
+    return utf8Strict.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}

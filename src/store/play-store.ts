@@ -1,0 +1,61 @@
+// The storage contract the pipeline, the CLI and the API depend on. SQLite implements it (sqlite-store.ts);
+// a server database could stand in behind the same interface.
+import type { Play, PlaySource } from '../types.ts';
+
+/** A play as stored: the export shape plus its row id (a stable, increasing event id for the live API). */
+export interface StoredPlay extends Play {
+  id: number;
+}
+
+/** What a change opens. */
+export interface PlayStart {
+  raw: string;
+  artist: string | null;
+  title: string | null;
+  source: PlaySource;
+}
+
+export interface StationHealth {
+  station: string;
+  name: string | null;
+  lastSuccessAt: number | null;
+  lastErrorAt: number | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+}
+
+export interface HistoryQuery {
+  stations?: string[];
+  /** Plays that were on air at or after this time (endedAt >= since or still open). Epoch ms. */
+  since?: number;
+  /** Plays that started before this time. Epoch ms. */
+  until?: number;
+  /** Newest first instead of oldest first. */
+  newestFirst?: boolean;
+  /** Only plays with id below this one (newestFirst) or above it (oldest first): a pagination cursor. */
+  afterId?: number;
+  limit?: number;
+}
+
+export interface PlayStore {
+  /** The open play (endedAt null) of every station, to restore change detection after a restart. */
+  openPlays(): Map<string, StoredPlay>;
+  /**
+   * Queues a change of one station at time `at`: its open play (if any) ends at `at`; `next`, if given,
+   * opens at `at`. Nothing is written until flush(); order of calls is kept.
+   */
+  recordChange(station: string, at: number, next: PlayStart | null): void;
+  /** Queues a poll outcome for the station's health record. */
+  recordPoll(station: string, at: number, error: string | null): void;
+  /** Makes sure a row exists for each station (id and name). */
+  upsertStations(stations: { id: string; name?: string | undefined }[]): void;
+  /** Writes everything queued in one transaction; returns the plays it opened (with ids), in order. */
+  flush(): StoredPlay[];
+  /** Number of queued, unflushed writes. */
+  pending(): number;
+  /** Every station's current play (open), joined with its health. */
+  nowPlaying(): { station: StationHealth; play: StoredPlay | null }[];
+  /** Plays in order, read lazily from the database so memory does not grow with the history. */
+  history(query: HistoryQuery): IterableIterator<StoredPlay>;
+  close(): void;
+}
