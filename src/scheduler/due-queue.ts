@@ -1,0 +1,101 @@
+// A min-heap of (dueAt, key): the one timer structure behind the scheduler. O(log n) push/pop; a key
+// re-pushed or removed leaves its old entry behind, skipped on pop (lazy deletion keeps the heap simple).
+
+interface Entry {
+  dueAt: number;
+  key: string;
+  version: number;
+}
+
+export class DueQueue {
+  private heap: Entry[] = [];
+  private versions = new Map<string, number>();
+
+  /** Number of keys queued. */
+  get size(): number {
+    return this.versions.size;
+  }
+
+  has(key: string): boolean {
+    return this.versions.has(key);
+  }
+
+  /** Queues key at dueAt, replacing any earlier due time for the same key. */
+  push(key: string, dueAt: number): void {
+    const version = (this.versions.get(key) ?? 0) + 1;
+    this.versions.set(key, version);
+    this.heap.push({ dueAt, key, version });
+    this.siftUp(this.heap.length - 1);
+    // Stale entries are dropped on pop; rebuild when they outnumber live ones so memory stays bounded.
+    if (this.heap.length > 2 * this.versions.size + 64) this.compact();
+  }
+
+  remove(key: string): void {
+    this.versions.delete(key);
+  }
+
+  /** Due time of the earliest live entry, or undefined. */
+  peekDue(): number | undefined {
+    this.dropStale();
+    return this.heap[0]?.dueAt;
+  }
+
+  /** Removes and returns the earliest entry if it is due at or before `now`. */
+  popDue(now: number): { key: string; dueAt: number } | undefined {
+    this.dropStale();
+    const top = this.heap[0];
+    if (!top || top.dueAt > now) return undefined;
+    this.popTop();
+    this.versions.delete(top.key);
+    return { key: top.key, dueAt: top.dueAt };
+  }
+
+  private isLive(e: Entry): boolean {
+    return this.versions.get(e.key) === e.version;
+  }
+
+  private dropStale(): void {
+    while (this.heap.length > 0 && !this.isLive(this.heap[0]!)) this.popTop();
+  }
+
+  private popTop(): void {
+    const last = this.heap.pop()!;
+    if (this.heap.length > 0) {
+      this.heap[0] = last;
+      this.siftDown(0);
+    }
+  }
+
+  private compact(): void {
+    this.heap = this.heap.filter((e) => this.isLive(e));
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.dueAt < b.dueAt;
+  }
+
+  private siftUp(i: number): void {
+    const h = this.heap;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}

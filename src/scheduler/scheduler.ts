@@ -1,0 +1,182 @@
+// Polls many tasks on one timer: a due-queue ordered by time, bounded concurrency globally and per host,
+// never two polls of one task at once, exponential backoff on failure. It knows nothing of feeds or
+// databases: it is handed a poll function and told what each poll came to.
+import type { Clock, Random, TimerHandle } from '../clock.ts';
+import { DueQueue } from './due-queue.ts';
+import { HostLimiter } from './limiter.ts';
+import { LagRecorder } from './lag.ts';
+import { backoffDelay, firstDelay, nextDueAfterSuccess } from './next-due.ts';
+
+export interface ScheduledTask {
+  id: string;
+  intervalMs: number;
+  /** Host the poll talks to, for the per-host cap. */
+  host: string;
+  /** Tasks with the same phase key are due at the same moments (one shared fetch serves them). */
+  phaseKey: string;
+}
+
+/** What a poll came to: ok (including not-modified) or failed (backs off). */
+export type PollResult = 'ok' | 'failed';
+
+export type PollFunction = (task: ScheduledTask, signal: AbortSignal) => Promise<PollResult>;
+
+export interface SchedulerOptions {
+  clock: Clock;
+  random: Random;
+  poll: PollFunction;
+  concurrency?: number;
+  perHost?: number;
+  backoffCapMs?: number;
+  /** Called when a poll throws instead of returning a result (a bug in the poll function). */
+  onPollCrash?: (task: ScheduledTask, err: unknown) => void;
+}
+
+interface TaskState {
+  task: ScheduledTask;
+  failures: number;
+  inFlight: boolean;
+  removed: boolean;
+}
+
+export class Scheduler {
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly pollFn: PollFunction;
+  private readonly limiter: HostLimiter;
+  private readonly backoffCapMs: number;
+  private readonly onPollCrash: (task: ScheduledTask, err: unknown) => void;
+  private readonly queue = new DueQueue();
+  private readonly tasks = new Map<string, TaskState>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+  private running = false;
+
+  readonly lag = new LagRecorder();
+  polls = 0;
+  failures = 0;
+
+  constructor(opts: SchedulerOptions) {
+    this.clock = opts.clock;
+    this.random = opts.random;
+    this.pollFn = opts.poll;
+    this.limiter = new HostLimiter(opts.concurrency ?? 64, opts.perHost ?? 6);
+    this.backoffCapMs = opts.backoffCapMs ?? 5 * 60_000;
+    this.onPollCrash = opts.onPollCrash ?? (() => {});
+  }
+
+  /** Adds a task, or updates one in place (an interval change takes effect from its next poll). */
+  upsert(task: ScheduledTask): void {
+    const state = this.tasks.get(task.id);
+    if (state) {
+      const moved = state.task.phaseKey !== task.phaseKey || state.task.intervalMs !== task.intervalMs;
+      state.task = task;
+      if (moved && !state.inFlight) this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
+    } else {
+      this.tasks.set(task.id, { task, failures: 0, inFlight: false, removed: false });
+      this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
+    }
+    this.arm();
+  }
+
+  remove(id: string): void {
+    const state = this.tasks.get(id);
+    if (!state) return;
+    state.removed = true;
+    this.tasks.delete(id);
+    this.queue.remove(id);
+  }
+
+  has(id: string): boolean {
+    return this.tasks.has(id);
+  }
+
+  /** Consecutive failures of a task (0 when healthy or unknown). */
+  failuresOf(id: string): number {
+    return this.tasks.get(id)?.failures ?? 0;
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  get activeCount(): number {
+    return this.limiter.activeCount;
+  }
+
+  start(): void {
+    this.running = true;
+    this.arm();
+  }
+
+  /** Stops scheduling, aborts polls in flight and waits for them to settle. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    const due = this.queue.peekDue();
+    if (due === undefined || due >= this.timerAt) return;
+    this.timer?.cancel();
+    this.timerAt = due;
+    this.timer = this.clock.setTimer(due - this.clock.now(), () => this.fire());
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (!this.running) return;
+    const now = this.clock.now();
+    for (let entry = this.queue.popDue(now); entry; entry = this.queue.popDue(now)) {
+      const state = this.tasks.get(entry.key);
+      if (state) this.dispatch(state, entry.dueAt);
+    }
+    this.arm();
+  }
+
+  private dispatch(state: TaskState, dueAt: number): void {
+    state.inFlight = true;
+    const run = this.limiter
+      .run(state.task.host, () => this.runPoll(state, dueAt))
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private async runPoll(state: TaskState, dueAt: number): Promise<void> {
+    if (!this.running || state.removed) {
+      state.inFlight = false;
+      return;
+    }
+    const started = this.clock.now();
+    this.lag.record(Math.max(0, started - dueAt));
+    this.polls++;
+    let result: PollResult;
+    try {
+      result = await this.pollFn(state.task, this.abort.signal);
+    } catch (err) {
+      this.onPollCrash(state.task, err);
+      result = 'failed';
+    }
+    state.inFlight = false;
+    if (state.removed || !this.running) return;
+    const finished = this.clock.now();
+    let next: number;
+    if (result === 'ok') {
+      state.failures = 0;
+      next = nextDueAfterSuccess(dueAt, finished, state.task.intervalMs);
+    } else {
+      this.failures++;
+      state.failures++;
+      next = finished + backoffDelay(state.failures, { intervalMs: state.task.intervalMs, capMs: this.backoffCapMs }, this.random);
+    }
+    this.queue.push(state.task.id, next);
+    this.arm();
+  }
+}
