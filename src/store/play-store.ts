@@ -25,6 +25,7 @@ export interface StationHealth {
 }
 
 export interface HistoryQuery {
+  /** Only these stations; absent or empty means every station. */
   stations?: string[];
   /** Plays that were on air at or after this time (endedAt >= since or still open). Epoch ms. */
   since?: number;
@@ -32,7 +33,10 @@ export interface HistoryQuery {
   until?: number;
   /** Newest first instead of oldest first. */
   newestFirst?: boolean;
-  /** Only plays with id below this one (newestFirst) or above it (oldest first): a pagination cursor. */
+  /**
+   * Pagination cursor: only plays after this one in the query's order (startedAt, then id), so pages neither
+   * skip nor repeat rows even where ids and start times disagree. An unknown id compares by id alone.
+   */
   afterId?: number;
   limit?: number;
 }
@@ -42,20 +46,28 @@ export interface PlayStore {
   openPlays(): Map<string, StoredPlay>;
   /**
    * Queues a change of one station at time `at`: its open play (if any) ends at `at`; `next`, if given,
-   * opens at `at`. Nothing is written until flush(); order of calls is kept.
+   * opens at `at`. Nothing is written until flush(); order of calls is kept. If the clock stepped back,
+   * times are clamped so that a station's plays never end before they start nor overlap.
    */
   recordChange(station: string, at: number, next: PlayStart | null): void;
   /** Queues a poll outcome for the station's health record. */
   recordPoll(station: string, at: number, error: string | null): void;
-  /** Makes sure a row exists for each station (id and name). */
+  /** Makes sure a row exists for each station and sets its name (null when absent), written at once. */
   upsertStations(stations: { id: string; name?: string | undefined }[]): void;
-  /** Writes everything queued in one transaction; returns the plays it opened (with ids), in order. */
+  /**
+   * Writes everything queued in one transaction; returns the plays it opened (with ids), in order.
+   * If it throws, nothing was written and the queue is kept for the next flush.
+   */
   flush(): StoredPlay[];
   /** Number of queued, unflushed writes. */
   pending(): number;
   /** Every station's current play (open), joined with its health. */
   nowPlaying(): { station: StationHealth; play: StoredPlay | null }[];
-  /** Plays in order, read lazily from the database so memory does not grow with the history. */
+  /**
+   * Plays in order, read lazily from the database so memory does not grow with the history. While the
+   * iterator is open the connection cannot write (flush throws "busy"): finish or return() it before the
+   * next flush, or read from a second store on the same file (WAL lets readers run beside the writer).
+   */
   history(query: HistoryQuery): IterableIterator<StoredPlay>;
   close(): void;
 }

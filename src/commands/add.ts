@@ -1,0 +1,94 @@
+// `onair add URL`: appends a station to stations.json (atomically). Without --format it fetches the URL once
+// and detects what it is; --format icy makes URL the station's stream.
+import { UsageError, type Command } from '../cli.ts';
+import { ConfigError, describeError } from '../errors.ts';
+import { HttpClient } from '../fetch/http.ts';
+import { detectFormat } from '../stations/detect-format.ts';
+import { isHttpUrl, validateStation } from '../stations/schema.ts';
+import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
+import { FEED_FORMATS, type FeedFormat } from '../types.ts';
+import { stationsOption } from './defaults.ts';
+
+export const command: Command = {
+  summary: 'Add a station to stations.json. Without --format, fetches URL once and detects its format.',
+  usage: `onair add URL [--id ID] [--name NAME] [--format ${FEED_FORMATS.join('|')}|icy] [--mount /m] [--title PATH] [--artist PATH] [--stream URL] [--mode live|snapshot] [--interval S] [--stations FILE]`,
+  options: {
+    ...stationsOption,
+    id: { type: 'string' },
+    name: { type: 'string' },
+    format: { type: 'string' },
+    mount: { type: 'string' },
+    title: { type: 'string' },
+    artist: { type: 'string' },
+    stream: { type: 'string' },
+    mode: { type: 'string' },
+    interval: { type: 'string' },
+  },
+  positionals: true,
+  async run(values, positionals) {
+    const [url] = positionals;
+    if (!url || positionals.length > 1) throw new UsageError('give exactly one URL');
+    if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not an http:// or https:// URL`);
+    const file = values.stations as string;
+    const data = readStationsJson(file);
+    const id = (values.id as string | undefined) ?? idFromUrl(url);
+    if (data.stations.some((s) => (s as { id?: unknown }).id === id))
+      throw new UsageError(`a station with id "${id}" is already in ${file}; pick another with --id`);
+
+    let format = values.format as string | undefined;
+    let mount = values.mount as string | undefined;
+    if (format === undefined) {
+      const detected = await detect(url);
+      if (detected.kind === 'unknown') throw new ConfigError(`cannot tell what ${url} is: ${detected.reason}; give --format`);
+      format = detected.kind === 'stream' ? 'icy' : detected.format;
+      mount ??= detected.kind === 'feed' ? detected.mount : undefined;
+      const needsMore = detected.kind === 'feed' && detected.hint && !(mount && format.startsWith('icecast')) && !(values.title && (format === 'xml' || format === 'json'));
+      if (needsMore) throw new ConfigError(`${url} is a ${format} feed: ${detected.hint}`);
+      console.error(`detected format: ${format}${mount ? ` (mount ${mount})` : ''}`);
+    } else if (format !== 'icy' && !(FEED_FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of ${FEED_FORMATS.join(', ')}, icy`);
+    }
+
+    const streamUrl = format === 'icy' ? url : (values.stream as string | undefined);
+    const station = {
+      id,
+      ...(values.name ? { name: values.name } : {}),
+      ...(format !== 'icy'
+        ? { feed: { url, format: format as FeedFormat, ...(mount ? { mount } : {}), ...pick(values, 'title', 'artist') } }
+        : {}),
+      ...(streamUrl ? { stream: { url: streamUrl, mode: (values.mode as string | undefined) ?? 'snapshot' } } : {}),
+      ...(values.interval ? { intervalSeconds: Number(values.interval) } : {}),
+    };
+    validateStation(station, file);
+    writeStationsFile(file, { ...data, stations: [...data.stations, station] });
+    console.log(`added ${id}`);
+    return 0;
+  },
+};
+
+function pick(values: Record<string, unknown>, ...keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.filter((k) => typeof values[k] === 'string').map((k) => [k, values[k] as string]));
+}
+
+/** A readable id from the URL: host and last path segment, e.g. "somafm.com-groovesalad". */
+function idFromUrl(url: string): string {
+  const u = new URL(url);
+  const last = u.pathname.split('/').filter(Boolean).pop()?.replace(/\.[a-z0-9]+$/i, '') ?? '';
+  return `${u.hostname}${last ? `-${last}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'station';
+}
+
+async function detect(url: string) {
+  // A small cap: a stream would otherwise be read for the whole timeout.
+  const http = new HttpClient({ maxBytes: 256 * 1024, totalTimeoutMs: 10_000 });
+  try {
+    const res = await http.get(url);
+    return detectFormat(res.url, res.contentType, res.body);
+  } catch (err) {
+    const { code, message } = describeError(err);
+    // SHOUTcast v1 answers `ICY 200 OK`, which undici rejects; an endless body is a stream too.
+    if (code === 'HPE_INVALID_CONSTANT' || code === 'ONAIR_TOO_LARGE') return { kind: 'stream' as const };
+    throw new ConfigError(`cannot fetch ${url} to detect its format (${code}: ${message}); give --format`);
+  } finally {
+    await http.destroy();
+  }
+}

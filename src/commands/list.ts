@@ -1,0 +1,26 @@
+// `onair list`: the stations in stations.json, one per line (or JSON).
+import type { Command } from '../cli.ts';
+import { withoutCredentials } from '../fetch/http.ts';
+import { loadStationsFile } from '../stations/stations-file.ts';
+import { stationsOption } from './defaults.ts';
+
+export const command: Command = {
+  summary: 'List the stations in stations.json.',
+  usage: 'onair list [--stations FILE] [--json]',
+  options: { ...stationsOption, json: { type: 'boolean', default: false } },
+  async run(values) {
+    const config = loadStationsFile(values.stations as string);
+    const rows = config.stations.map((s) => ({
+      id: s.id,
+      name: s.name ?? null,
+      format: s.feed?.format ?? 'icy',
+      url: withoutCredentials(s.feed?.url ?? s.stream!.url),
+      stream: s.feed && s.stream ? withoutCredentials(s.stream.url) : null,
+      intervalSeconds: s.intervalSeconds ?? config.defaults.intervalSeconds,
+    }));
+    if (values.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log('no stations');
+    else for (const r of rows) console.log(`${r.id}\t${r.format}\t${r.url}${r.stream ? `\t+stream ${r.stream}` : ''}\t${r.intervalSeconds}s${r.name ? `\t${r.name}` : ''}`);
+    return 0;
+  },
+};

@@ -1,0 +1,159 @@
+// Composition root of the crawler: builds the registry, store, HTTP client, pipeline and scheduler from
+// options, wires them together and hands back a handle to stop it. The real clock, signals and process
+// exit live in commands/run.ts, so tests start the whole crawler on loopback with their own options.
+import { systemClock, systemRandom, type Clock, type Random, type TimerHandle } from './clock.ts';
+import { HttpClient, type HttpOptions } from './fetch/http.ts';
+import { readStreamSnapshot } from './fetch/stream/reader.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Pipeline, type SnapshotReader } from './pipeline/pipeline.ts';
+import { LiveStreams } from './pipeline/live-streams.ts';
+import { Scheduler, type ScheduledTask } from './scheduler/scheduler.ts';
+import { StationRegistry, type StationsDiff } from './stations/registry.ts';
+import type { StationsConfig } from './stations/schema.ts';
+import type { PlayStore, StoredPlay } from './store/play-store.ts';
+import { SqliteStore } from './store/sqlite-store.ts';
+import type { Station } from './types.ts';
+
+export interface CrawlerOptions {
+  stationsFile: string;
+  dbFile: string;
+  /** Overrides the file's default interval (seconds). */
+  intervalSeconds?: number;
+  concurrency?: number;
+  perHost?: number;
+  backoffCapMs?: number;
+  /** How often queued changes are committed (one transaction per flush). */
+  flushIntervalMs?: number;
+  watch?: boolean;
+  http?: HttpOptions;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  readSnapshot?: SnapshotReader;
+}
+
+export interface Crawler {
+  readonly store: PlayStore;
+  readonly pipeline: Pipeline;
+  readonly scheduler: Scheduler;
+  readonly registry: StationRegistry;
+  readonly live: LiveStreams;
+  readonly http: HttpClient;
+  /** Called with the plays each flush opened (the live API's event source). */
+  onPlays(listener: (plays: StoredPlay[]) => void): () => void;
+  /** Commits queued writes now. */
+  flush(): void;
+  /** Stops polling, aborts what is in flight, flushes, closes the database. */
+  stop(): Promise<void>;
+}
+
+export function startCrawler(opts: CrawlerOptions): Crawler {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? createLogger();
+  const registry = new StationRegistry(opts.stationsFile, {
+    onChange: (diff, config) => apply(diff, config),
+    onError: (err) => logger.error({ err: (err as Error).message }, 'stations file rejected; keeping the last good list'),
+  });
+  const store: PlayStore = SqliteStore.open(opts.dbFile);
+  const http = new HttpClient(opts.http);
+  const pipeline = new Pipeline({ http, readSnapshot: opts.readSnapshot ?? readStreamSnapshot, store, clock, logger });
+  const stations = new Map<string, Station>();
+  const intervalOf = (s: Station, config: StationsConfig) => 1000 * (s.intervalSeconds ?? opts.intervalSeconds ?? config.defaults.intervalSeconds);
+
+  const scheduler = new Scheduler({
+    clock,
+    random: opts.random ?? systemRandom,
+    concurrency: opts.concurrency ?? 64,
+    perHost: opts.perHost ?? 6,
+    backoffCapMs: opts.backoffCapMs,
+    poll: (task, signal) => {
+      const station = stations.get(task.id);
+      return station ? pipeline.poll(station, task.intervalMs, signal) : Promise.resolve('ok');
+    },
+    onPollCrash: (task, err) => logger.error({ station: task.id, err }, 'poll crashed'),
+  });
+  const live = new LiveStreams({ clock, random: opts.random ?? systemRandom, logger, pipeline, store, backoffCapMs: opts.backoffCapMs });
+
+  function toTask(s: Station, intervalMs: number): ScheduledTask {
+    const url = new URL(s.feed?.url ?? s.stream!.url);
+    return { id: s.id, intervalMs, host: url.host, phaseKey: s.feed?.url ?? s.id };
+  }
+
+  /** Live-mode stream stations hold a connection; everything else is polled. */
+  const isLive = (s: Station) => !s.feed && s.stream?.mode === 'live';
+
+  function apply(diff: StationsDiff, config: StationsConfig): void {
+    pipeline.setJunk(config.junk);
+    for (const s of diff.removed) {
+      stations.delete(s.id);
+      scheduler.remove(s.id);
+      live.remove(s.id);
+      pipeline.tracker.forget(s.id);
+    }
+    for (const s of [...diff.added, ...diff.changed]) {
+      stations.set(s.id, s);
+      const intervalMs = intervalOf(s, config);
+      if (isLive(s)) {
+        scheduler.remove(s.id);
+        live.upsert(s);
+      } else {
+        live.remove(s.id);
+        scheduler.upsert(toTask(s, intervalMs));
+      }
+    }
+    store.upsertStations([...diff.added, ...diff.changed].map((s) => ({ id: s.id, name: s.name })));
+    pipeline.retainFeeds([...stations.values()]);
+    if (diff.added.length || diff.removed.length || diff.changed.length)
+      logger.info({ added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, stations: stations.size }, 'stations loaded');
+  }
+
+  const listeners = new Set<(plays: StoredPlay[]) => void>();
+  function flush(): void {
+    if (store.pending() === 0) return;
+    const plays = store.flush();
+    if (plays.length) for (const l of listeners) l(plays);
+  }
+  let flushTimer: TimerHandle | undefined;
+  const flushEvery = opts.flushIntervalMs ?? 250;
+  const scheduleFlush = () => {
+    flushTimer = clock.setTimer(flushEvery, () => {
+      try {
+        flush();
+      } catch (err) {
+        logger.error({ err }, 'database write failed; the changes stay queued and are retried');
+      }
+      scheduleFlush();
+    });
+  };
+
+  apply({ added: registry.stations, removed: [], changed: [] }, registry.config);
+  scheduler.start();
+  scheduleFlush();
+  if (opts.watch !== false) registry.watch();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    store,
+    pipeline,
+    scheduler,
+    registry,
+    live,
+    http,
+    onPlays(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    flush,
+    stop() {
+      stopping ??= (async () => {
+        registry.close();
+        flushTimer?.cancel();
+        await Promise.all([scheduler.stop(), live.stop()]);
+        flush();
+        store.close();
+        await http.destroy();
+      })();
+      return stopping;
+    },
+  };
+}

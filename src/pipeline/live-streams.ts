@@ -1,0 +1,107 @@
+// Live mode: one held connection per station, each title change recorded the moment its metadata block
+// arrives; when the server closes or stalls, reconnect after a jittered, capped backoff. The connection
+// itself is the stream reader's; this file only keeps it alive.
+import type { Clock, Random, TimerHandle } from '../clock.ts';
+import { describeError, isExpected } from '../errors.ts';
+import { openLiveStream } from '../fetch/stream/reader.ts';
+import type { Logger } from '../log.ts';
+import { backoffDelay } from '../scheduler/next-due.ts';
+import type { PlayStore } from '../store/play-store.ts';
+import type { Station } from '../types.ts';
+import type { Pipeline } from './pipeline.ts';
+
+export interface LiveStreamsDeps {
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  pipeline: Pipeline;
+  store: PlayStore;
+  backoffCapMs?: number | undefined;
+  /** Base reconnect delay; doubles per consecutive failure. */
+  reconnectMs?: number;
+  open?: typeof openLiveStream;
+}
+
+interface Connection {
+  station: Station;
+  abort: AbortController;
+  timer: TimerHandle | undefined;
+  failures: number;
+  done: Promise<void> | undefined;
+}
+
+export class LiveStreams {
+  private readonly connections = new Map<string, Connection>();
+  private stopped = false;
+
+  constructor(private readonly deps: LiveStreamsDeps) {}
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  upsert(station: Station): void {
+    const existing = this.connections.get(station.id);
+    if (existing && JSON.stringify(existing.station) === JSON.stringify(station)) return;
+    this.remove(station.id);
+    const conn: Connection = { station, abort: new AbortController(), timer: undefined, failures: 0, done: undefined };
+    this.connections.set(station.id, conn);
+    this.connect(conn);
+  }
+
+  remove(id: string): void {
+    const conn = this.connections.get(id);
+    if (!conn) return;
+    this.connections.delete(id);
+    conn.timer?.cancel();
+    conn.abort.abort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const pending = [...this.connections.values()].map((c) => c.done);
+    for (const id of [...this.connections.keys()]) this.remove(id);
+    await Promise.allSettled(pending);
+  }
+
+  private connect(conn: Connection): void {
+    const { pipeline, store, clock, logger } = this.deps;
+    const { station } = conn;
+    const open = this.deps.open ?? openLiveStream;
+    conn.done = open(station.stream!.url, {
+      signal: conn.abort.signal,
+      charset: station.charset,
+      onHeaders: () => {
+        conn.failures = 0;
+        store.recordPoll(station.id, clock.now(), null);
+      },
+      onTitle: (np) => {
+        pipeline.observe(station, np, 'stream', clock.now());
+      },
+      onBytes: (n) => {
+        pipeline.stats.streamBytes += n;
+      },
+    }).then(
+      () => this.retry(conn, null),
+      (err: unknown) => this.retry(conn, err),
+    );
+  }
+
+  private retry(conn: Connection, err: unknown): void {
+    if (this.stopped || conn.abort.signal.aborted || this.connections.get(conn.station.id) !== conn) return;
+    const { clock, logger, store } = this.deps;
+    conn.failures++;
+    if (err) {
+      const { code, message } = describeError(err);
+      store.recordPoll(conn.station.id, clock.now(), `${code}: ${message}`);
+      if (isExpected(err)) logger.warn({ station: conn.station.id, code, reason: message }, 'live stream failed');
+      else logger.error({ station: conn.station.id, err }, 'live stream crashed');
+    } else {
+      logger.info({ station: conn.station.id }, 'live stream closed by the server; reconnecting');
+    }
+    const delay = backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs ?? 2_000, capMs: this.deps.backoffCapMs ?? 300_000 }, this.deps.random);
+    conn.timer = clock.setTimer(delay, () => {
+      if (!this.stopped && this.connections.get(conn.station.id) === conn) this.connect(conn);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+// Where the stages meet: poll one station (feed, else stream snapshot) -> parse -> normalise -> detect
+// change -> queue the write. Returns what the poll came to for the scheduler; never throws for station
+// faults (those are logged as one line and recorded in the station's health).
+import type { Clock } from '../clock.ts';
+import { describeError, isExpected } from '../errors.ts';
+import type { HttpClient } from '../fetch/http.ts';
+import type { StreamSnapshot } from '../fetch/stream/reader.ts';
+import type { Logger } from '../log.ts';
+import { feedParsers } from '../parse/index.ts';
+import { normalizeNowPlaying } from '../parse/normalize.ts';
+import { SHOUTCAST_V1_USER_AGENT } from '../parse/shoutcast-v1.ts';
+import { ChangeTracker } from '../detect/change.ts';
+import type { PlayStore } from '../store/play-store.ts';
+import type { NowPlaying, PlaySource, Station } from '../types.ts';
+import type { PollResult } from '../scheduler/scheduler.ts';
+import { FeedCache } from './feed-cache.ts';
+
+export type SnapshotReader = (url: string, opts: { signal?: AbortSignal; charset?: string }) => Promise<StreamSnapshot>;
+
+export interface PipelineDeps {
+  http: HttpClient;
+  readSnapshot: SnapshotReader;
+  store: PlayStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Counters the benchmark and the metrics read. */
+export interface PipelineStats {
+  polls: number;
+  failures: number;
+  notModified: number;
+  changes: number;
+  streamBytes: number;
+}
+
+export class Pipeline {
+  readonly tracker = new ChangeTracker();
+  readonly stats: PipelineStats = { polls: 0, failures: 0, notModified: 0, changes: 0, streamBytes: 0 };
+  private readonly feeds: FeedCache;
+  private junk: string[] = [];
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.feeds = new FeedCache(deps.http, deps.clock);
+    this.tracker.restore([...deps.store.openPlays()].map(([station, play]) => [station, play.raw]));
+  }
+
+  /** Extra junk titles from stations.json, on top of the built-in list. */
+  setJunk(junk: string[]): void {
+    this.junk = junk;
+  }
+
+  /** Polls one station once. */
+  async poll(station: Station, intervalMs: number, signal: AbortSignal): Promise<PollResult> {
+    const { logger, clock, store } = this.deps;
+    this.stats.polls++;
+    try {
+      const { np, source, notModified } = await this.read(station, intervalMs, signal);
+      const at = clock.now();
+      // A 304 still goes through observe: the document is the last one, but this station may be new to it.
+      if (notModified) this.stats.notModified++;
+      this.observe(station, np, source, at);
+      store.recordPoll(station.id, at, null);
+      logger.debug({ station: station.id, source, notModified }, 'poll');
+      return 'ok';
+    } catch (err) {
+      if (signal.aborted) return 'failed';
+      this.stats.failures++;
+      const { code, message } = describeError(err);
+      store.recordPoll(station.id, clock.now(), `${code}: ${message}`);
+      if (isExpected(err)) logger.warn({ station: station.id, code, reason: message }, 'poll failed');
+      else logger.error({ station: station.id, err }, 'poll crashed');
+      return 'failed';
+    }
+  }
+
+  /** Records a value read by any source (also the live stream reader): normalise, compare, queue. */
+  observe(station: Station, np: NowPlaying | null, source: PlaySource, at: number): boolean {
+    const current = np && normalizeNowPlaying(np, { stationName: station.name, junk: this.junk });
+    if (!this.tracker.observe(station.id, current)) return false;
+    this.stats.changes++;
+    this.deps.store.recordChange(station.id, at, current && { ...current, source });
+    this.deps.logger.info({ station: station.id, raw: current?.raw ?? null, source }, current ? 'now playing' : 'nothing playing');
+    return true;
+  }
+
+  /** The feed leads; the stream stands in while the feed fails. */
+  private async read(station: Station, intervalMs: number, signal: AbortSignal): Promise<{ np: NowPlaying | null; source: PlaySource; notModified: boolean }> {
+    if (station.feed) {
+      try {
+        const feed = station.feed;
+        const parser = feedParsers[feed.format];
+        const userAgent = feed.format === 'shoutcast-v1' ? SHOUTCAST_V1_USER_AGENT : undefined;
+        const { doc, notModified } = await this.feeds.get(feed.url, parser, { maxAgeMs: intervalMs / 2, signal, userAgent });
+        return { np: parser.pick(doc, feed), source: 'feed', notModified };
+      } catch (err) {
+        if (!station.stream || signal.aborted) throw err;
+        const { code } = describeError(err);
+        this.deps.logger.debug({ station: station.id, code }, 'feed failed, reading the stream instead');
+      }
+    }
+    if (!station.stream) throw new Error(`station ${station.id} has neither feed nor stream`);
+    const snap = await this.deps.readSnapshot(station.stream.url, { signal, charset: station.charset });
+    this.stats.streamBytes += snap.bytesRead;
+    return { np: snap.title, source: 'stream', notModified: false };
+  }
+
+  /** Forgets per-URL state of feeds that no station reads any more. */
+  retainFeeds(stations: Station[]): void {
+    this.feeds.retain(new Set(stations.flatMap((s) => (s.feed ? [s.feed.url] : []))));
+  }
+}

@@ -1,0 +1,54 @@
+// The schema, as an append-only list of migrations: never edit or reorder an entry, add a new one.
+// Each runs in its own transaction and bumps PRAGMA user_version inside it, so a crash leaves the
+// database at a whole version (the miniflux / graphile-worker pattern).
+import type Database from 'better-sqlite3';
+import { OnairError } from '../errors.ts';
+
+/** Migration n (1-based) brings the database to user_version n. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE stations (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    last_success_at INTEGER,
+    last_error_at INTEGER,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE plays (
+    id INTEGER PRIMARY KEY,
+    station TEXT NOT NULL REFERENCES stations(id),
+    raw TEXT NOT NULL,
+    artist TEXT,
+    title TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    source TEXT NOT NULL CHECK (source IN ('feed', 'stream'))
+  );
+  CREATE INDEX plays_station_started ON plays (station, started_at);
+  -- (started_at) implicitly ends with the rowid, so it serves ORDER BY started_at, id without a sort.
+  CREATE INDEX plays_started ON plays (started_at);
+  -- A station plays one thing at a time: at most one open play each.
+  CREATE UNIQUE INDEX plays_one_open ON plays (station) WHERE ended_at IS NULL;
+  `,
+];
+
+/** Brings the database up to the newest schema; refuses one written by a newer onair. */
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new OnairError(
+      'ONAIR_DB_TOO_NEW',
+      `database ${db.name} has schema version ${current}, newer than this onair knows (${MIGRATIONS.length}); upgrade onair`,
+      'disable',
+    );
+  }
+  MIGRATIONS.slice(current).forEach((sql, i) => {
+    const version = current + i + 1;
+    // immediate: take the write lock before reading anything, so two processes cannot both migrate.
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  });
+}
