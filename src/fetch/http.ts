@@ -81,7 +81,7 @@ export class HttpClient {
       }
       const { statusCode } = res;
       if (REDIRECTS.has(statusCode)) {
-        res.body.destroy();
+        discard(res.body);
         const location = header(res.headers, 'location');
         if (!location) throw new ResponseError('ONAIR_BAD_REDIRECT', `HTTP ${statusCode} without a Location`, statusCode);
         if (hop >= this.opts.maxRedirects) throw new ResponseError('ONAIR_TOO_MANY_REDIRECTS', `more than ${this.opts.maxRedirects} redirects`, statusCode);
@@ -98,11 +98,11 @@ export class HttpClient {
         lastModified: header(res.headers, 'last-modified'),
       };
       if (statusCode === 304) {
-        res.body.destroy();
+        discard(res.body);
         return { status: 304, body: new Uint8Array(0), ...base };
       }
       if (statusCode < 200 || statusCode > 299) {
-        res.body.destroy();
+        discard(res.body);
         throw new ResponseError('ONAIR_HTTP_STATUS', `HTTP ${statusCode}`, statusCode);
       }
       const body = await this.readBody(res, opts.signal);
@@ -114,7 +114,7 @@ export class HttpClient {
     const max = this.opts.maxBytes;
     const declared = Number(header(res.headers, 'content-length'));
     if (declared > max) {
-      res.body.destroy();
+      discard(res.body);
       throw new ResponseError('ONAIR_TOO_LARGE', `body of ${declared} bytes is over the ${max}-byte cap`);
     }
     const chunks: Buffer[] = [];
@@ -124,7 +124,7 @@ export class HttpClient {
         size += chunk.length;
         this.bytesRead += chunk.length;
         if (size > max) {
-          res.body.destroy();
+          discard(res.body);
           throw new ResponseError('ONAIR_TOO_LARGE', `body is over the ${max}-byte cap`);
         }
         chunks.push(chunk);
@@ -144,6 +144,12 @@ export class HttpClient {
   async destroy(): Promise<void> {
     await this.agent.destroy();
   }
+}
+
+/** Drops a body we will not read; destroying emits an abort error that must have a listener. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 function parseHttpUrl(url: string, base?: URL): URL {

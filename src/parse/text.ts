@@ -1,15 +1,27 @@
 // Bytes to text for sources that declare no charset (ICY blocks, 7.html, Icecast titles):
-// UTF-8 when the bytes are valid UTF-8, else Windows-1252; numeric references decoded once; mojibake repaired.
+// UTF-8 when the bytes are valid UTF-8, else Windows-1252; character references decoded once; mojibake repaired.
+
+import { ConfigError } from '../errors.ts';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 const windows1252 = new TextDecoder('windows-1252');
+
+// An unknown label makes TextDecoder throw a RangeError, which would pass for a bug on every poll:
+// it is the station's configuration that is wrong.
+function decoderFor(charset: string): TextDecoder {
+  try {
+    return new TextDecoder(charset);
+  } catch {
+    throw new ConfigError(`unknown charset "${charset}"`);
+  }
+}
 
 /**
  * Decodes bytes of unknown charset. With `charset` (a per-station override) that charset is used as is.
  * Without it: valid UTF-8 is UTF-8, anything else is Windows-1252 (a superset of Latin-1's printable range).
  */
 export function decodeBytes(bytes: Uint8Array, charset?: string): string {
-  if (charset) return new TextDecoder(charset).decode(bytes);
+  if (charset) return decoderFor(charset).decode(bytes);
   try {
     return utf8Strict.decode(bytes);
   } catch {
@@ -17,14 +29,33 @@ export function decodeBytes(bytes: Uint8Array, charset?: string): string {
   }
 }
 
+const numericReference = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
+const characterReference = /&(?:#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}))|(amp|lt|gt|quot|apos));/g;
+const namedReferences: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+// NUL, surrogates and out-of-range code points stay as written: they are not characters.
+function codePointText(whole: string, hex: string | undefined, dec: string | undefined): string {
+  const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+  if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole;
+  return String.fromCodePoint(code);
+}
+
 /** Decodes `&#8211;` and `&#x2013;` once (Icecast and ICY send them literally for what Latin-1 lacks). */
 export function decodeNumericReferences(text: string): string {
   if (!text.includes('&#')) return text;
-  return text.replace(/&#(?:x([0-9a-f]{1,6})|([0-9]{1,7}));/gi, (whole, hex: string | undefined, dec: string | undefined) => {
-    const code = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
-    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole;
-    return String.fromCodePoint(code);
-  });
+  return text.replace(numericReference, codePointText);
+}
+
+/**
+ * Decodes numeric references and the five XML named entities (`&amp;` `&lt;` `&gt;` `&quot;` `&apos;`) in one
+ * pass, so `&amp;#233;` becomes the literal `&#233;` it encodes. Enough for XML and for SHOUTcast's 7.html;
+ * anything else (`&nbsp;`, DTD entities) is left as written.
+ */
+export function decodeCharacterReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(characterReference, (whole, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
+    name !== undefined ? namedReferences[name]! : codePointText(whole, hex, dec),
+  );
 }
 
 // A UTF-8 lead byte (C2–F4) read as Windows-1252 followed by one to three continuation bytes (80–BF) read the same way.

@@ -28,11 +28,14 @@ interface Connection {
   timer: TimerHandle | undefined;
   failures: number;
   done: Promise<void> | undefined;
+  /** Bytes read by the current connection, updated as they arrive. */
+  meter: { bytes: number };
 }
 
 export class LiveStreams {
   private readonly connections = new Map<string, Connection>();
   private stopped = false;
+  private closedBytes = 0;
 
   constructor(private readonly deps: LiveStreamsDeps) {}
 
@@ -40,11 +43,18 @@ export class LiveStreams {
     return this.connections.size;
   }
 
+  /** Bytes read by every live connection so far. */
+  get bytesRead(): number {
+    let n = this.closedBytes;
+    for (const c of this.connections.values()) n += c.meter.bytes;
+    return n;
+  }
+
   upsert(station: Station): void {
     const existing = this.connections.get(station.id);
     if (existing && JSON.stringify(existing.station) === JSON.stringify(station)) return;
     this.remove(station.id);
-    const conn: Connection = { station, abort: new AbortController(), timer: undefined, failures: 0, done: undefined };
+    const conn: Connection = { station, abort: new AbortController(), timer: undefined, failures: 0, done: undefined, meter: { bytes: 0 } };
     this.connections.set(station.id, conn);
     this.connect(conn);
   }
@@ -55,6 +65,7 @@ export class LiveStreams {
     this.connections.delete(id);
     conn.timer?.cancel();
     conn.abort.abort();
+    this.closedBytes += conn.meter.bytes;
   }
 
   async stop(): Promise<void> {
@@ -65,21 +76,21 @@ export class LiveStreams {
   }
 
   private connect(conn: Connection): void {
-    const { pipeline, store, clock, logger } = this.deps;
+    const { pipeline, store, clock } = this.deps;
     const { station } = conn;
     const open = this.deps.open ?? openLiveStream;
+    this.closedBytes += conn.meter.bytes;
+    conn.meter = { bytes: 0 };
     conn.done = open(station.stream!.url, {
       signal: conn.abort.signal,
       charset: station.charset,
+      meter: conn.meter,
       onHeaders: () => {
         conn.failures = 0;
         store.recordPoll(station.id, clock.now(), null);
       },
       onTitle: (np) => {
         pipeline.observe(station, np, 'stream', clock.now());
-      },
-      onBytes: (n) => {
-        pipeline.stats.streamBytes += n;
       },
     }).then(
       () => this.retry(conn, null),

@@ -106,6 +106,11 @@ export class Scheduler {
     return this.limiter.activeCount;
   }
 
+  /** Polls dispatched and not yet settled (waiting for a slot or running). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   start(): void {
     this.running = true;
     this.arm();

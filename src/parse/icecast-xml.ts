@@ -1,0 +1,31 @@
+// Icecast `/admin/stats` (XML, basic auth): `icestats/source[@mount]/title` and, for Ogg, `artist`.
+// The XML parser decodes the character references (`&#xE9;`) Icecast writes for non-ASCII.
+import { ParseError } from '../errors.ts';
+import type { FeedParser } from './feed-parser.ts';
+import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
+import { listenUrlPath, pickSource } from './icecast-mount.ts';
+import { decodeBytes } from './text.ts';
+import { xmlReader } from './xml.ts';
+
+export interface IcecastXmlDoc {
+  sources: Doc[];
+}
+
+const readXml = xmlReader(['icestats.source']);
+
+export const icecastXml: FeedParser<IcecastXmlDoc> = {
+  decode(body) {
+    const icestats = child(readXml(decodeBytes(body)), 'icestats');
+    // <icestats/> with nothing in it parses as "": no mounts rather than not Icecast.
+    if (!isRecord(icestats) && icestats !== '') throw new ParseError('not an Icecast /admin/stats document (no <icestats>)');
+    return { sources: asList(child(icestats, 'source')).filter(isRecord) };
+  },
+  pick(doc, feed) {
+    const source = pickSource(
+      doc.sources,
+      (s) => [textOf(child(s, '@_mount')), listenUrlPath(textOf(child(s, 'listenurl')))],
+      feed.mount,
+    );
+    return source && nowPlaying(textOf(child(source, 'title')), textOf(child(source, 'artist')));
+  },
+};

@@ -1,0 +1,180 @@
+// A station farm on 127.0.0.1: one HTTP server that plays many stations in every status-feed format
+// onair reads, shaped like the real servers (see shared formats.md), with titles the caller sets. Tests
+// drive it title by title; the demo and the benchmark drive it from a schedule. It remembers every title
+// it served, so a crawl can be scored.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FeedFormat } from '../../src/types.ts';
+
+export type FarmKind = 'icecast-json' | 'icecast-xml' | 'shoutcast-v1' | 'shoutcast-v2' | 'shoutcast-v2-statistics' | 'somafm-xml' | 'azuracast-json';
+export const FARM_KINDS: FarmKind[] = ['icecast-json', 'icecast-xml', 'shoutcast-v1', 'shoutcast-v2', 'shoutcast-v2-statistics', 'somafm-xml', 'azuracast-json'];
+
+export interface Song {
+  artist: string;
+  title: string;
+}
+
+export interface FarmStation {
+  id: string;
+  kind: FarmKind;
+  /** Simulated server (several stations share one Icecast / SHOUTcast v2 server). */
+  server: number;
+  /** Mount index on its server (Icecast /m<k>, SHOUTcast v2 sid). */
+  slot: number;
+  song: Song | null;
+}
+
+export interface FeedFarmOptions {
+  stations: number;
+  /** Stations per multi-mount server (Icecast, SHOUTcast v2 /statistics). */
+  mountsPerServer?: number;
+  kinds?: FarmKind[];
+  /** Admin credentials of the simulated Icecast /admin/stats. */
+  adminUser?: string;
+  adminPassword?: string;
+}
+
+export interface FeedFarm {
+  readonly base: string;
+  readonly stations: FarmStation[];
+  /** Requests answered, by kind of response. */
+  readonly requests: { total: number; notModified: number };
+  setSong(id: string, song: Song | null): void;
+  /** The stations.json entry that reads a farm station. */
+  stationEntry(station: FarmStation): Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const htmlEscape = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+const joined = (song: Song | null) => (song ? `${song.artist} - ${song.title}` : '');
+
+export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
+  const kinds = opts.kinds ?? FARM_KINDS;
+  const perServer = opts.mountsPerServer ?? 10;
+  const user = opts.adminUser ?? 'admin';
+  const password = opts.adminPassword ?? 'hackme';
+  const stations: FarmStation[] = [];
+  const byServer = new Map<string, FarmStation[]>();
+  const counters = new Map<FarmKind, number>();
+  for (let i = 0; i < opts.stations; i++) {
+    const kind = kinds[i % kinds.length]!;
+    const n = counters.get(kind) ?? 0;
+    counters.set(kind, n + 1);
+    const multi = kind.startsWith('icecast') || kind === 'shoutcast-v2-statistics';
+    const server = multi ? Math.floor(n / perServer) : n;
+    const slot = multi ? (n % perServer) + 1 : 1;
+    const station: FarmStation = { id: `${kind}-${server}-${slot}`, kind, server, slot, song: null };
+    stations.push(station);
+    const key = `${kind}/${server}`;
+    byServer.set(key, [...(byServer.get(key) ?? []), station]);
+  }
+  const byId = new Map(stations.map((s) => [s.id, s]));
+  const requests = { total: 0, notModified: 0 };
+
+  function render(kind: FarmKind, server: number, req: IncomingMessage): { type: string; body: string } | number {
+    const group = byServer.get(`${kind}/${server}`);
+    if (!group) return 404;
+    switch (kind) {
+      case 'icecast-json': {
+        const sources = group.map((s) => ({
+          audio_info: 'bitrate=128', bitrate: 128, genre: 'various', listener_peak: 3, listeners: 1,
+          listenurl: `http://localhost:8000/m${s.slot}`, server_name: `Station ${s.id}`, server_type: 'audio/mpeg',
+          stream_start: 'Sat, 28 Nov 2026 10:00:00 +0000', ...(s.song ? { title: joined(s.song) } : { title: null }), dummy: null,
+        }));
+        const source = sources.length === 1 ? sources[0] : sources;
+        return { type: 'application/json', body: JSON.stringify({ icestats: { admin: 'icemaster@localhost', host: 'localhost', location: 'Earth', server_id: 'Icecast 2.4.4', source } }) };
+      }
+      case 'icecast-xml': {
+        const auth = req.headers.authorization;
+        if (auth !== `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) return 401;
+        const sources = group
+          .map((s) => `<source mount="/m${s.slot}"><listeners>1</listeners>${s.song ? `<title>${xmlEscape(joined(s.song))}</title>` : ''}<server_type>audio/mpeg</server_type></source>`)
+          .join('');
+        return { type: 'text/xml', body: `<?xml version="1.0"?><icestats><sources>${group.length}</sources>${sources}</icestats>` };
+      }
+      case 'shoutcast-v1': {
+        const s = group[0]!;
+        const status = s.song ? 1 : 0;
+        return { type: 'text/html', body: `<HTML><meta http-equiv="Pragma" content="no-cache"></head><body>3,${status},10,100,3,128,${htmlEscape(joined(s.song))}</body></html>` };
+      }
+      case 'shoutcast-v2': {
+        const s = group[0]!;
+        return {
+          type: 'text/xml',
+          body: `<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><SHOUTCASTSERVER><CURRENTLISTENERS>3</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream</STREAMPATH></SHOUTCASTSERVER>`,
+        };
+      }
+      case 'shoutcast-v2-statistics': {
+        const streams = group
+          .map((s) => `<STREAM id="${s.slot}"><CURRENTLISTENERS>1</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SERVERURL>http://example.org/</SERVERURL><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream/${s.slot}</STREAMPATH></STREAM>`)
+          .join('');
+        return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?><SHOUTCASTSERVER><STREAMSTATS><TOTALSTREAMS>${group.length}</TOTALSTREAMS>${streams}</STREAMSTATS></SHOUTCASTSERVER>` };
+      }
+      case 'somafm-xml': {
+        const s = group[0]!;
+        // Silence is an empty newest entry; the older entries below it stay, as on SomaFM.
+        const song = `<song><title><![CDATA[${s.song?.title ?? ''}]]></title><artist><![CDATA[${s.song?.artist ?? ''}]]></artist><album></album><date>1764324000</date></song>`;
+        return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8" ?><songs>${song}<song><title>Older</title><artist>Someone</artist><album/><date>1764320000</date></song></songs>` };
+      }
+      case 'azuracast-json': {
+        const s = group[0]!;
+        const song = s.song ? { id: 'x', text: joined(s.song), artist: s.song.artist, title: s.song.title, album: '' } : { id: '', text: '', artist: '', title: '', album: '' };
+        return { type: 'application/json', body: JSON.stringify({ station: { id: server, name: `Station ${s.id}` }, now_playing: { played_at: 1764324000, duration: 180, song } }) };
+      }
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    requests.total++;
+    const url = new URL(req.url ?? '/', 'http://farm');
+    const m = /^\/(?<kind>[a-z0-9-]+)\/(?<server>\d+)\//.exec(url.pathname);
+    const result = m ? render(m.groups!.kind as FarmKind, Number(m.groups!.server), req) : 404;
+    if (typeof result === 'number') {
+      res.writeHead(result, result === 401 ? { 'www-authenticate': 'Basic realm="Icecast2 Server"' } : {}).end();
+      return;
+    }
+    const etag = `"${createHash('sha1').update(result.body).digest('base64url').slice(0, 16)}"`;
+    if (req.headers['if-none-match'] === etag) {
+      requests.notModified++;
+      res.writeHead(304, { etag }).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': result.type, etag, 'content-length': Buffer.byteLength(result.body) }).end(result.body);
+  }
+
+  const server = createServer(handle);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    base,
+    stations,
+    requests,
+    setSong(id, song) {
+      const s = byId.get(id);
+      if (!s) throw new Error(`no farm station ${id}`);
+      s.song = song;
+    },
+    stationEntry(s) {
+      const feed = (format: FeedFormat, path: string, extra: Record<string, unknown> = {}) => ({ url: `${base}/${s.kind}/${s.server}/${path}`, format, ...extra });
+      const byKind: Record<FarmKind, Record<string, unknown>> = {
+        'icecast-json': feed('icecast-json', 'status-json.xsl', { mount: `/m${s.slot}` }),
+        'icecast-xml': { ...feed('icecast-xml', 'admin/stats', { mount: `/m${s.slot}` }), url: `${base.replace('//', `//${user}:${password}@`)}/${s.kind}/${s.server}/admin/stats` },
+        'shoutcast-v1': feed('shoutcast-v1', '7.html'),
+        'shoutcast-v2': feed('shoutcast-v2', 'stats?sid=1'),
+        'shoutcast-v2-statistics': feed('shoutcast-v2', 'statistics', { sid: s.slot }),
+        'somafm-xml': feed('xml', 'songs.xml', { title: 'songs.song[0].title', artist: 'songs.song[0].artist' }),
+        'azuracast-json': feed('json', 'nowplaying.json', { title: 'now_playing.song.title', artist: 'now_playing.song.artist' }),
+      };
+      return { id: s.id, name: `Station ${s.id}`, feed: byKind[s.kind] };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
