@@ -5,7 +5,7 @@ import { decodeNumericReferences, repairMojibake } from './text.ts';
 
 /**
  * Texts that are not a song, compared whole and case-insensitively: placeholders of source clients, ad
- * markers, Winamp's default title. Extend with `normalizeNowPlaying(np, { junk: [...DEFAULT_JUNK, 'Jingle'] })`.
+ * markers, Winamp's default title. A station list adds its own through `NormalizeOptions.junk`.
  */
 export const DEFAULT_JUNK: readonly string[] = [
   '-',
@@ -22,7 +22,7 @@ export const DEFAULT_JUNK: readonly string[] = [
 export interface NormalizeOptions {
   /** The station's name: a text that is only the name is a station ident, not a song. */
   stationName?: string;
-  /** Replaces DEFAULT_JUNK. */
+  /** More junk texts, on top of DEFAULT_JUNK. */
   junk?: readonly string[];
 }
 
@@ -32,12 +32,24 @@ function clean(text: string | null): string {
   return text === null ? '' : decodeNumericReferences(repairMojibake(text)).replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
+const defaultJunk = new Set(DEFAULT_JUNK.map((j) => clean(j).toLowerCase()));
+
+function isJunk(text: string, opts: NormalizeOptions): boolean {
+  const key = text.toLowerCase();
+  return key === '' || defaultJunk.has(key) || !!opts.junk?.some((j) => clean(j).toLowerCase() === key);
+}
+
+// Only the whole text is compared with the name: an artist field holding it ("Radio X" / "Morning Show") is content.
+const isIdent = (text: string, opts: NormalizeOptions): boolean =>
+  !!opts.stationName && clean(opts.stationName).toLowerCase() === text.toLowerCase();
+
 const separator = ' - ';
 
 /**
- * Cleans a NowPlaying: trims, collapses whitespace, repairs mojibake, decodes numeric references once.
+ * Cleans a NowPlaying: repairs mojibake, decodes numeric references once, collapses whitespace, trims.
  * Without a separate artist the text splits on its first " - " (raw stays whole); with one, raw is
- * "Artist - Title". Returns null for nothing playing: empty, junk, or the station's own name.
+ * "Artist - Title", and an artist or title that is junk on its own counts as absent (Icecast's `"artist": -`).
+ * Returns null for nothing playing: empty, junk, or only the station's own name (an ident).
  */
 export function normalizeNowPlaying(np: NowPlaying, opts: NormalizeOptions = {}): NowPlaying | null {
   let result: NowPlaying;
@@ -48,18 +60,13 @@ export function normalizeNowPlaying(np: NowPlaying, opts: NormalizeOptions = {})
   } else {
     const artist = clean(np.artist);
     const title = clean(np.title);
-    if (!artist) result = { raw: title, artist: null, title };
-    else if (!title) result = { raw: artist, artist, title: null };
-    else result = { raw: `${artist}${separator}${title}`, artist, title };
+    const a = isJunk(artist, opts) ? null : artist;
+    const t = isJunk(title, opts) ? null : title;
+    if (a === null) result = { raw: t ?? '', artist: null, title: t };
+    else if (t === null) result = { raw: a, artist: a, title: null };
+    else result = { raw: `${a}${separator}${t}`, artist: a, title: t };
   }
-  return isSong(result.raw, opts) ? result : null;
-}
-
-function isSong(raw: string, opts: NormalizeOptions): boolean {
-  if (raw === '') return false;
-  const key = raw.toLowerCase();
-  if ((opts.junk ?? DEFAULT_JUNK).some((j) => clean(j).toLowerCase() === key)) return false;
-  return !opts.stationName || clean(opts.stationName).toLowerCase() !== key;
+  return isJunk(result.raw, opts) || isIdent(result.raw, opts) ? null : result;
 }
 
 /** What change detection compares: the normalised raw text. */

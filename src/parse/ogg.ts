@@ -131,7 +131,7 @@ export class OggTagReader {
   }
 
   private endPacket(s: LogicalStream, out: OggTags[]): void {
-    const packet = s.keep ? concat(s.parts) : null;
+    const packet = s.keep ? Buffer.concat(s.parts) : null;
     const index = s.packet++;
     s.parts = [];
     s.size = 0;
@@ -190,6 +190,11 @@ export function vorbisComments(packet: Uint8Array, offset = 0): OggTags {
   return tags;
 }
 
+/** True when the bytes start with an Ogg page's capture pattern "OggS". */
+export function isOggStart(bytes: Uint8Array): boolean {
+  return startsWith(bytes, CAPTURE);
+}
+
 function ascii(text: string): number[] {
   return [...text].map((c) => c.charCodeAt(0));
 }
@@ -198,13 +203,3 @@ function startsWith(bytes: Uint8Array, prefix: number[]): boolean {
   return prefix.every((b, i) => bytes[i] === b);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

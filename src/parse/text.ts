@@ -4,16 +4,27 @@
 import { ConfigError } from '../errors.ts';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-const windows1252 = new TextDecoder('windows-1252');
+
+// Windows-1252 by hand: Node 20's TextDecoder('windows-1252') decodes 0x80–0x9F as Latin-1 C1 controls
+// (nodejs/node#56542), losing the – ’ € that Windows titles are full of. The 32 bytes that differ:
+const cp1252C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('latin1')
+    .replace(/[\u0080-\u009f]/g, (c) => cp1252C1[c.charCodeAt(0) - 0x80]!);
+}
 
 // An unknown label makes TextDecoder throw a RangeError, which would pass for a bug on every poll:
-// it is the station's configuration that is wrong.
-function decoderFor(charset: string): TextDecoder {
+// it is the station's configuration that is wrong. Latin-1 labels are Windows-1252 (WHATWG), done by hand.
+function decodeAs(bytes: Uint8Array, charset: string): string {
+  let decoder: TextDecoder;
   try {
-    return new TextDecoder(charset);
+    decoder = new TextDecoder(charset);
   } catch {
     throw new ConfigError(`unknown charset "${charset}"`);
   }
+  return decoder.encoding === 'windows-1252' ? decodeWindows1252(bytes) : decoder.decode(bytes);
 }
 
 /**
@@ -21,11 +32,11 @@ function decoderFor(charset: string): TextDecoder {
  * Without it: valid UTF-8 is UTF-8, anything else is Windows-1252 (a superset of Latin-1's printable range).
  */
 export function decodeBytes(bytes: Uint8Array, charset?: string): string {
-  if (charset) return decoderFor(charset).decode(bytes);
+  if (charset) return decodeAs(bytes, charset);
   try {
     return utf8Strict.decode(bytes);
   } catch {
-    return windows1252.decode(bytes);
+    return decodeWindows1252(bytes);
   }
 }
 
@@ -64,8 +75,11 @@ const continuation = '\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“�
 const mojibakePattern = new RegExp(`[${cp1252High}][${continuation}]`);
 
 const encodeCp1252 = (() => {
+  // Both readings of 0x80–0x9F map back: Windows-1252's (– as U+2013) and Latin-1's (U+0096, which is what
+  // Icecast produces when it takes UTF-8 for Latin-1).
   const table = new Map<string, number>();
-  for (let b = 0; b < 256; b++) table.set(windows1252.decode(Uint8Array.of(b)), b);
+  for (let b = 0; b < 256; b++) table.set(String.fromCharCode(b), b);
+  for (let b = 0x80; b < 0xa0; b++) table.set(cp1252C1[b - 0x80]!, b);
   return (text: string): Uint8Array | null => {
     const out = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) {

@@ -39,7 +39,7 @@ export function xmlReader(arrayPaths: readonly string[] = []): (text: string) =>
     isArray: (_name, jPath, _leaf, isAttribute) => !isAttribute && arrays.has(String(jPath)),
   });
   return (text) => {
-    if (declaration.test(text)) throw new ParseError('XML with a DOCTYPE or ENTITY declaration refused');
+    if (declaration.test(text)) throw new ParseError('XML with a DOCTYPE or ENTITY declaration refused (an HTML page, or a hostile document)');
     try {
       // `true`: validate well-formedness first; the parser alone accepts some broken documents.
       return parser.parse(text, true);
