@@ -1,10 +1,11 @@
 // Change detection: has a station's now-playing changed since the last recorded value? Pure compare plus
 // a small map of last keys per station (restored from the database at start, so a restart is seamless).
+import { playKey } from '../parse/normalize.ts';
 import type { NowPlaying } from '../types.ts';
 
-/** The text compared between polls: whitespace-collapsed raw text; null means "nothing playing". */
+/** The text compared between polls (of a normalised NowPlaying); null means "nothing playing". */
 export function changeKey(np: NowPlaying | null): string | null {
-  return np ? np.raw.replace(/\s+/g, ' ').trim() : null;
+  return np ? playKey(np) : null;
 }
 
 /** Pure: the new key when `current` differs from the previous key, undefined when nothing changed. */

@@ -2,6 +2,7 @@
 // Node HTTP parser rejects (HPE_INVALID_CONSTANT), and some servers send headers with no status line, or
 // audio straight away. Pure: bytes in, a parsed head out.
 import { ResponseError } from '../../errors.ts';
+import { isOggStart } from '../../parse/ogg.ts';
 import { redecodeHeader } from '../../parse/text.ts';
 
 /** A head bigger than this is not a radio server talking. */
@@ -68,7 +69,7 @@ export function parseHead(bytes: Uint8Array, ended = false): StreamHead | null {
   }
   const audio: StreamHead = { status: 200, style: 'none', headers: new Map(), length: 0 };
   // Audio first (MP3/AAC frames start with 0xFF, Ogg with "OggS"): no head at all.
-  if (!isLetter(bytes[0]!) || startsWithText(bytes, 'OggS')) return audio;
+  if (!isLetter(bytes[0]!) || isOggStart(bytes)) return audio;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, MAX_HEAD_BYTES + 4)).toString('latin1');
   const firstLine = text.split('\n', 1)[0]!;
   if (firstLine.length === text.length && !ended) {
@@ -106,8 +107,4 @@ function tooBig(): ResponseError {
 
 function isLetter(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
-}
-
-function startsWithText(bytes: Uint8Array, prefix: string): boolean {
-  return [...prefix].every((c, i) => bytes[i] === c.charCodeAt(0));
 }

@@ -2,7 +2,7 @@
 // stale titles that Icecast's connect burst replays. Pure apart from the OnairError it throws.
 import { OnairError } from '../../errors.ts';
 import { IcyDemuxer, parseStreamTitle } from '../../parse/icy.ts';
-import { OggTagReader, type OggTags } from '../../parse/ogg.ts';
+import { isOggStart, OggTagReader, type OggTags } from '../../parse/ogg.ts';
 import type { NowPlaying } from '../../types.ts';
 import { metaint, type StreamHead } from './head.ts';
 
@@ -59,7 +59,7 @@ function sniffOgg(where: string): TitleSource {
       if (inner) return inner.push(chunk);
       seen = Buffer.concat([seen, chunk]);
       if (seen.length < 4) return [];
-      if (Buffer.from(seen.subarray(0, 4)).toString('latin1') !== 'OggS') throw noMetadata(where);
+      if (!isOggStart(seen)) throw noMetadata(where);
       inner = oggTitles();
       return inner.push(seen);
     },
