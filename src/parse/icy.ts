@@ -1,6 +1,6 @@
 // ICY in-stream metadata: split a SHOUTcast/Icecast audio stream into its metadata blocks, and read
 // `StreamTitle` out of a block. Pure: bytes in, values out. Sockets live in src/fetch/stream/.
-import { decodeBytes, decodeNumericReferences } from './text.ts';
+import { decodeBytes } from './text.ts';
 
 /** One metadata block is at most 255 × 16 bytes (its length byte counts 16-byte units). */
 export const ICY_MAX_BLOCK = 255 * 16;
@@ -87,5 +87,6 @@ export function parseStreamTitle(block: Uint8Array, charset?: string): string | 
     const rest = text.replace(/[\s\0]+$/, '');
     end = rest.endsWith("'") && rest.length > start ? rest.length - 1 : rest.length;
   }
-  return decodeNumericReferences(decodeBytes(block.subarray(start, Math.max(start, end)), charset));
+  // Numeric references (`&#8211;`) are left to normalisation, which decodes them once for every source.
+  return decodeBytes(block.subarray(start, Math.max(start, end)), charset);
 }

@@ -1,3 +1,4 @@
+import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
 // Why onair reads ICY itself: the same blocks through icecast-parser 4.0.2 (its StreamReader, the
 // demultiplexer and regex its Parser uses) and through ours, plus its Parser against an `ICY 200 OK` server.
 import { once } from 'node:events';
@@ -30,7 +31,9 @@ async function theirs(block: Uint8Array): Promise<string | undefined> {
 
 function ours(block: Uint8Array): string | null {
   const [found] = new IcyDemuxer(METAINT).push(frame(block));
-  return parseStreamTitle(found!);
+  // As the pipeline sees it: the block's title, then normalisation (which decodes references once).
+  const raw = parseStreamTitle(found!);
+  return raw && (normalizeNowPlaying({ raw, artist: null, title: null })?.raw ?? raw);
 }
 
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));

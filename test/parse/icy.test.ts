@@ -1,3 +1,4 @@
+import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ICY_MAX_BLOCK, IcyDemuxer, parseStreamTitle } from '../../src/parse/icy.ts';
@@ -109,11 +110,12 @@ describe('parseStreamTitle', () => {
     expect(parseStreamTitle(new Uint8Array(0))).toBeNull();
   });
 
-  it('decodes UTF-8, Latin-1 and numeric references', () => {
+  it('decodes UTF-8 and Latin-1, leaving numeric references for normalisation to decode once', () => {
     expect(parseStreamTitle(bytes("StreamTitle='Mötley Crüe - Café 坂本';"))).toBe('Mötley Crüe - Café 坂本');
     expect(parseStreamTitle(bytes("StreamTitle='Mötley Crüe - Café';", 'latin1'))).toBe('Mötley Crüe - Café');
-    expect(parseStreamTitle(bytes("StreamTitle='Ryuichi &#22338;&#26412; &#8211; Merry &#x263A;';"))).toBe('Ryuichi 坂本 – Merry ☺');
-    expect(parseStreamTitle(bytes("StreamTitle='&amp;#8211; once';"))).toBe('&amp;#8211; once');
+    const title = parseStreamTitle(bytes("StreamTitle='Ryuichi &#22338;&#26412; &#8211; Merry &#x263A;';"))!;
+    expect(title).toBe('Ryuichi &#22338;&#26412; &#8211; Merry &#x263A;');
+    expect(normalizeNowPlaying({ raw: title, artist: null, title: null })?.raw).toBe('Ryuichi 坂本 – Merry ☺');
   });
 
   it('uses the charset override when the station declares one', () => {
