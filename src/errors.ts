@@ -1,8 +1,11 @@
 // Errors with a stable code and the policy the runtime follows for them.
 // Anything that is not an OnairError (a TypeError, say) is a bug: logged with its stack, never retried quietly.
 
-/** What the scheduler does after a poll fails with this error. */
-export type ErrorPolicy = 'backoff' | 'disable';
+/**
+ * What the scheduler does after a poll fails with this error: back off exponentially; retry only rarely
+ * (the source lacks what we need, e.g. a stream without in-stream metadata); or disable (a config error).
+ */
+export type ErrorPolicy = 'backoff' | 'rare' | 'disable';
 
 export class OnairError extends Error {
   readonly code: string;

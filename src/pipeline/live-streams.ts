@@ -2,7 +2,7 @@
 // arrives; when the server closes or stalls, reconnect after a jittered, capped backoff. The connection
 // itself is the stream reader's; this file only keeps it alive.
 import type { Clock, Random, TimerHandle } from '../clock.ts';
-import { describeError, isExpected } from '../errors.ts';
+import { describeError, isExpected, OnairError } from '../errors.ts';
 import { openLiveStream } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
 import { backoffDelay } from '../scheduler/next-due.ts';
@@ -21,6 +21,8 @@ export interface LiveStreamsDeps {
   reconnectMs?: number;
   open?: typeof openLiveStream;
 }
+
+const RARE_RETRY_MS = 60 * 60_000;
 
 interface Connection {
   station: Station;
@@ -110,7 +112,9 @@ export class LiveStreams {
     } else {
       logger.info({ station: conn.station.id }, 'live stream closed by the server; reconnecting');
     }
-    const delay = backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs ?? 2_000, capMs: this.deps.backoffCapMs ?? 300_000 }, this.deps.random);
+    // A stream without in-stream metadata will not grow some by the next attempt: try again only hourly.
+    const rare = err instanceof OnairError && err.policy === 'rare';
+    const delay = rare ? RARE_RETRY_MS : backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs ?? 2_000, capMs: this.deps.backoffCapMs ?? 300_000 }, this.deps.random);
     conn.timer = clock.setTimer(delay, () => {
       if (!this.stopped && this.connections.get(conn.station.id) === conn) this.connect(conn);
     });

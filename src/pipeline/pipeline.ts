@@ -2,7 +2,7 @@
 // change -> queue the write. Returns what the poll came to for the scheduler; never throws for station
 // faults (those are logged as one line and recorded in the station's health).
 import type { Clock } from '../clock.ts';
-import { describeError, isExpected } from '../errors.ts';
+import { describeError, isExpected, OnairError } from '../errors.ts';
 import type { HttpClient } from '../fetch/http.ts';
 import type { StreamSnapshot } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
@@ -39,6 +39,8 @@ export class Pipeline {
   readonly stats: PipelineStats = { polls: 0, failures: 0, notModified: 0, changes: 0, streamBytes: 0 };
   private readonly feeds: FeedCache;
   private junk: string[] = [];
+  /** Stations already told about a 'rare' fault (a stream without metadata): said once, not every retry. */
+  private readonly toldRare = new Set<string>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.feeds = new FeedCache(deps.http, deps.clock);
@@ -61,6 +63,7 @@ export class Pipeline {
       if (notModified) this.stats.notModified++;
       this.observe(station, np, source, at);
       store.recordPoll(station.id, at, null);
+      this.toldRare.delete(station.id);
       logger.debug({ station: station.id, source, notModified }, 'poll');
       return 'ok';
     } catch (err) {
@@ -68,9 +71,12 @@ export class Pipeline {
       this.stats.failures++;
       const { code, message } = describeError(err);
       store.recordPoll(station.id, clock.now(), `${code}: ${message}`);
-      if (isExpected(err)) logger.warn({ station: station.id, code, reason: message }, 'poll failed');
+      const rare = err instanceof OnairError && err.policy === 'rare';
+      if (rare && this.toldRare.has(station.id)) logger.debug({ station: station.id, code, reason: message }, 'poll failed');
+      else if (isExpected(err)) logger.warn({ station: station.id, code, reason: message }, rare ? 'poll failed; retrying rarely' : 'poll failed');
       else logger.error({ station: station.id, err }, 'poll crashed');
-      return 'failed';
+      if (rare) this.toldRare.add(station.id);
+      return rare ? 'rare' : 'failed';
     }
   }
 

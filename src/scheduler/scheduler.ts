@@ -16,8 +16,8 @@ export interface ScheduledTask {
   phaseKey: string;
 }
 
-/** What a poll came to: ok (including not-modified) or failed (backs off). */
-export type PollResult = 'ok' | 'failed';
+/** What a poll came to: ok (including not-modified), failed (backs off), or rare (retry after rareRetryMs). */
+export type PollResult = 'ok' | 'failed' | 'rare';
 
 export type PollFunction = (task: ScheduledTask, signal: AbortSignal) => Promise<PollResult>;
 
@@ -28,6 +28,8 @@ export interface SchedulerOptions {
   concurrency?: number;
   perHost?: number;
   backoffCapMs?: number;
+  /** Delay before retrying a task whose poll came back 'rare' (default 1 hour). */
+  rareRetryMs?: number;
   /** Called when a poll throws instead of returning a result (a bug in the poll function). */
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
@@ -45,6 +47,7 @@ export class Scheduler {
   private readonly pollFn: PollFunction;
   private readonly limiter: HostLimiter;
   private readonly backoffCapMs: number;
+  private readonly rareRetryMs: number;
   private readonly onPollCrash: (task: ScheduledTask, err: unknown) => void;
   private readonly queue = new DueQueue();
   private readonly tasks = new Map<string, TaskState>();
@@ -64,6 +67,7 @@ export class Scheduler {
     this.pollFn = opts.poll;
     this.limiter = new HostLimiter(opts.concurrency ?? 64, opts.perHost ?? 6);
     this.backoffCapMs = opts.backoffCapMs ?? 5 * 60_000;
+    this.rareRetryMs = opts.rareRetryMs ?? 60 * 60_000;
     this.onPollCrash = opts.onPollCrash ?? (() => {});
   }
 
@@ -176,6 +180,10 @@ export class Scheduler {
     if (result === 'ok') {
       state.failures = 0;
       next = nextDueAfterSuccess(dueAt, finished, state.task.intervalMs);
+    } else if (result === 'rare') {
+      this.failures++;
+      state.failures++;
+      next = finished + this.rareRetryMs;
     } else {
       this.failures++;
       state.failures++;

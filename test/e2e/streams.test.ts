@@ -114,5 +114,10 @@ describe('stations read from their streams', () => {
     expect(row!.station.consecutiveFailures).toBe(1);
     expect(row!.station.lastError).toMatch(/^ONAIR_NO_METADATA/);
     expect(crawl.crawler.scheduler.failuresOf('plain')).toBe(1);
+    // Said once and retried rarely: an hour later, not after the usual backoff.
+    await crawl.round(30 * 60_000);
+    expect(crawl.crawler.pipeline.stats.polls).toBe(1);
+    await crawl.round(31 * 60_000);
+    expect(crawl.crawler.pipeline.stats.polls).toBe(2);
   });
 });

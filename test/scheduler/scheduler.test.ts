@@ -218,3 +218,22 @@ describe('Scheduler', () => {
     expect(scheduler.failuresOf('x')).toBe(calls);
   });
 });
+
+describe('Scheduler and rare faults', () => {
+  it('retries a task whose poll came back rare only after the rare delay, then on its interval again', async () => {
+    const clock = new ManualClock(0);
+    const starts: number[] = [];
+    const scheduler = new Scheduler({
+      clock,
+      random: seededRandom(5),
+      rareRetryMs: 3_600_000,
+      poll: async () => (starts.push(clock.now()), starts.length === 1 ? 'rare' : 'ok'),
+    });
+    scheduler.upsert({ id: 'x', intervalMs: 10_000, host: 'h', phaseKey: 'x' });
+    scheduler.start();
+    await clock.advance(3_650_000);
+    await scheduler.stop();
+    expect(starts[1]! - starts[0]!).toBe(3_600_000);
+    expect(starts[2]! - starts[1]!).toBe(10_000);
+  });
+});
