@@ -55,7 +55,7 @@ describe('titleSource', () => {
   });
 
   it('says ONAIR_NO_METADATA for MP3 without icy-metaint, at once or after sniffing', () => {
-    expect(() => titleSource(head('Content-Type: audio/mpeg\r\n'), 'x')).toThrow(expect.objectContaining({ code: 'ONAIR_NO_METADATA', policy: 'backoff' }));
+    expect(() => titleSource(head('Content-Type: audio/mpeg\r\n'), 'x')).toThrow(expect.objectContaining({ code: 'ONAIR_NO_METADATA', policy: 'rare' }));
     const sniffing = titleSource(head(''), 'x');
     expect(() => sniffing.push(Uint8Array.of(0xff, 0xfb, 0x90, 0))).toThrow(expect.objectContaining({ code: 'ONAIR_NO_METADATA' }));
   });
