@@ -63,9 +63,21 @@ export class HttpClient {
   }
 
   async get(url: string, opts: GetOptions = {}): Promise<HttpResponse> {
-    const signal = opts.signal
-      ? AbortSignal.any([opts.signal, AbortSignal.timeout(this.opts.totalTimeoutMs)])
-      : AbortSignal.timeout(this.opts.totalTimeoutMs);
+    // One controller per request, tied to the caller's signal and a deadline, and untied in `finally`:
+    // the caller's signal is shared by thousands of polls, so nothing may stay attached to it.
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const deadline = setTimeout(() => controller.abort(new DOMException('deadline', 'TimeoutError')), this.opts.totalTimeoutMs);
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return await this.request(url, opts, controller.signal);
+    } finally {
+      clearTimeout(deadline);
+      opts.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  private async request(url: string, opts: GetOptions, signal: AbortSignal): Promise<HttpResponse> {
     let target = parseHttpUrl(url);
     let auth = basicAuth(target);
     for (let hop = 0; ; hop++) {

@@ -1,6 +1,7 @@
 // Polls many tasks on one timer: a due-queue ordered by time, bounded concurrency globally and per host,
 // never two polls of one task at once, exponential backoff on failure. It knows nothing of feeds or
 // databases: it is handed a poll function and told what each poll came to.
+import { setMaxListeners } from 'node:events';
 import type { Clock, Random, TimerHandle } from '../clock.ts';
 import { DueQueue } from './due-queue.ts';
 import { HostLimiter } from './limiter.ts';
@@ -69,6 +70,8 @@ export class Scheduler {
     this.backoffCapMs = opts.backoffCapMs ?? 5 * 60_000;
     this.rareRetryMs = opts.rareRetryMs ?? 60 * 60_000;
     this.onPollCrash = opts.onPollCrash ?? (() => {});
+    // Every poll in flight listens to this one signal (thousands at once is normal, not a leak).
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Adds a task, or updates one in place (an interval change takes effect from its next poll). */
