@@ -6,8 +6,11 @@ import type { FeedConfig, NowPlaying } from '../types.ts';
  * picked once per station that reads it.
  */
 export interface FeedParser<Doc = unknown> {
-  /** Bytes of one response to a document. Throws ParseError on anything malformed or hostile. */
-  decode(body: Uint8Array, contentType?: string): Doc;
+  /**
+   * Bytes of one response to a document. Throws ParseError on anything malformed or hostile. `charset`
+   * is the station's override for servers that declare none (else UTF-8 when valid, else Windows-1252).
+   */
+  decode(body: Uint8Array, contentType?: string, charset?: string): Doc;
   /**
    * What this station plays now, from a decoded document: a NowPlaying, or null when the station
    * reports nothing playing (no source, STREAMSTATUS 0, empty title). Throws ParseError when the

@@ -6,6 +6,6 @@ import { pickByPaths } from './path.ts';
 import { decodeBytes } from './text.ts';
 
 export const genericJson: FeedParser<unknown> = {
-  decode: (body) => parseJson(decodeBytes(body)),
+  decode: (body, _type, charset) => parseJson(decodeBytes(body, charset)),
   pick: pickByPaths,
 };

@@ -8,6 +8,6 @@ import { xmlReader } from './xml.ts';
 const readXml = xmlReader();
 
 export const genericXml: FeedParser<unknown> = {
-  decode: (body) => readXml(decodeBytes(body)),
+  decode: (body, _type, charset) => readXml(decodeBytes(body, charset)),
   pick: pickByPaths,
 };

@@ -55,8 +55,8 @@ export function repairIcecastJson(text: string): string {
 }
 
 export const icecastJson: FeedParser<IcecastJsonDoc> = {
-  decode(body) {
-    const icestats = child(parseJson(decodeBytes(body), repairIcecastJson), 'icestats');
+  decode(body, _type, charset) {
+    const icestats = child(parseJson(decodeBytes(body, charset), repairIcecastJson), 'icestats');
     if (!isRecord(icestats)) throw new ParseError('not an Icecast status-json document (no "icestats" object)');
     // `source` is absent with no mounts, an object with one, an array with several.
     return { sources: asList(child(icestats, 'source')).filter(isRecord) };

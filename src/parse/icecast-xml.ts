@@ -14,8 +14,8 @@ export interface IcecastXmlDoc {
 const readXml = xmlReader(['icestats.source']);
 
 export const icecastXml: FeedParser<IcecastXmlDoc> = {
-  decode(body) {
-    const icestats = child(readXml(decodeBytes(body)), 'icestats');
+  decode(body, _type, charset) {
+    const icestats = child(readXml(decodeBytes(body, charset)), 'icestats');
     // <icestats/> with nothing in it parses as "": no mounts rather than not Icecast.
     if (!isRecord(icestats) && icestats !== '') throw new ParseError('not an Icecast /admin/stats document (no <icestats>)');
     return { sources: asList(child(icestats, 'source')).filter(isRecord) };

@@ -30,12 +30,12 @@ function looksLikeAudio(body: Uint8Array): boolean {
 const audioMessage = 'the server sent an audio stream instead of the 7.html page (it does so for non-browser User-Agents)';
 
 export const shoutcastV1: FeedParser<ShoutcastV1Doc> = {
-  decode(body, contentType) {
+  decode(body, contentType, charset) {
     if (contentType && /^\s*(?:audio\/|application\/ogg)/i.test(contentType)) {
       throw new ParseError(`${audioMessage}; content type ${contentType}`);
     }
     if (looksLikeAudio(body)) throw new ParseError(audioMessage);
-    const m = page.exec(decodeBytes(body));
+    const m = page.exec(decodeBytes(body, charset));
     if (!m) throw new ParseError('not a SHOUTcast 7.html page (no "<body>n,n,n,n,n,n,title</body>")');
     return { streamStatus: Number(m[2]), title: decodeCharacterReferences(m[7]!) };
   },

@@ -83,8 +83,8 @@ export function mendSeparator(title: string): string {
 }
 
 export const shoutcastV2: FeedParser<ShoutcastV2Doc> = {
-  decode(body) {
-    const text = decodeBytes(body);
+  decode(body, _type, charset) {
+    const text = decodeBytes(body, charset);
     return text.trimStart().startsWith('{') ? fromJson(parseJson(text)) : fromXml(readXml(text));
   },
   pick(doc, feed) {

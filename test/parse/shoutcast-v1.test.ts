@@ -39,3 +39,13 @@ describe('shoutcast v1 /7.html', () => {
     assertOnlyParseErrors(shoutcastV1, [feed], bodies);
   });
 });
+
+describe('SHOUTcast v1 with a station charset', () => {
+  it('decodes the page in the charset the station names instead of guessing', async () => {
+    const { shoutcastV1 } = await import('../../src/parse/shoutcast-v1.ts');
+    // Byte 0xC4 is "Δ" in ISO-8859-7 (Greek) and "Ä" when guessed as Windows-1252.
+    const body = Buffer.concat([Buffer.from('<html><body>1,1,1,1,1,128,'), Buffer.from([0xc4, 0xe1]), Buffer.from('</body></html>')]);
+    expect(shoutcastV1.pick(shoutcastV1.decode(body, 'text/html', 'iso-8859-7'), { url: 'http://x/7.html', format: 'shoutcast-v1' })?.raw).toBe('Δα');
+    expect(shoutcastV1.pick(shoutcastV1.decode(body, 'text/html'), { url: 'http://x/7.html', format: 'shoutcast-v1' })?.raw).toBe('Äá');
+  });
+});
