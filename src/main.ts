@@ -7,7 +7,7 @@ import { readStreamSnapshot } from './fetch/stream/reader.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Pipeline, type SnapshotReader } from './pipeline/pipeline.ts';
 import { LiveStreams } from './pipeline/live-streams.ts';
-import { Scheduler, type ScheduledTask } from './scheduler/scheduler.ts';
+import { Scheduler, type PollResult, type ScheduledTask } from './scheduler/scheduler.ts';
 import { StationRegistry, type StationsDiff } from './stations/registry.ts';
 import type { StationsConfig } from './stations/schema.ts';
 import type { PlayStore, StoredPlay } from './store/play-store.ts';
@@ -39,12 +39,38 @@ export interface Crawler {
   readonly registry: StationRegistry;
   readonly live: LiveStreams;
   readonly http: HttpClient;
+  /** Database writes so far: batches committed, rows, and time spent in them (for the benchmark). */
+  readonly writes: WriteStats;
   /** Called with the plays each flush opened (the live API's event source). */
   onPlays(listener: (plays: StoredPlay[]) => void): () => void;
+  /** Watches polls, schedule lag and commits (the metrics' source); the returned function stops watching. */
+  observe(observer: CrawlerObserver): () => void;
+  /** True from start until stop() is called. */
+  readonly running: boolean;
   /** Commits queued writes now. */
   flush(): void;
   /** Stops polling, aborts what is in flight, flushes, closes the database. */
   stop(): Promise<void>;
+}
+
+/**
+ * Callbacks on the crawler's own path: each must be quick and must not throw (a throw is logged and
+ * ignored, so a watcher can never break polling or writes).
+ */
+export interface CrawlerObserver {
+  /** After each scheduled poll, with what it came to. */
+  poll?(station: Station, result: PollResult): void;
+  /** Each poll's schedule lag (start minus due time), ms. */
+  lag?(ms: number): void;
+  /** After each commit: its duration in ms and the queued writes it committed. */
+  flush?(ms: number, rows: number): void;
+}
+
+export interface WriteStats {
+  batches: number;
+  rows: number;
+  ms: number;
+  maxMs: number;
 }
 
 export function startCrawler(opts: CrawlerOptions): Crawler {
@@ -58,6 +84,16 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
   const http = new HttpClient(opts.http);
   const pipeline = new Pipeline({ http, readSnapshot: opts.readSnapshot ?? readStreamSnapshot, store, clock, logger });
   const stations = new Map<string, Station>();
+  const observers = new Set<CrawlerObserver>();
+  const notify = (call: (o: CrawlerObserver) => void) => {
+    for (const o of observers) {
+      try {
+        call(o);
+      } catch (err) {
+        logger.error({ err }, 'crawler observer failed (a bug); ignored');
+      }
+    }
+  };
   const intervalOf = (s: Station, config: StationsConfig) => 1000 * (s.intervalSeconds ?? opts.intervalSeconds ?? config.defaults.intervalSeconds);
 
   const scheduler = new Scheduler({
@@ -68,10 +104,19 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
     backoffCapMs: opts.backoffCapMs,
     poll: (task, signal) => {
       const station = stations.get(task.id);
-      return station ? pipeline.poll(station, task.intervalMs, signal) : Promise.resolve('ok');
+      if (!station) return Promise.resolve('ok');
+      return pipeline.poll(station, task.intervalMs, signal).then((result) => {
+        if (observers.size) notify((o) => o.poll?.(station, result));
+        return result;
+      });
     },
     onPollCrash: (task, err) => logger.error({ station: task.id, err }, 'poll crashed'),
+    // Metrics want every sample (a histogram); the scheduler's own recorder keeps a window for percentiles.
+    onLag: (ms) => {
+      if (observers.size) notify((o) => o.lag?.(ms));
+    },
   });
+
   const live = new LiveStreams({ clock, random: opts.random ?? systemRandom, logger, pipeline, store, backoffCapMs: opts.backoffCapMs });
 
   function toTask(s: Station, intervalMs: number): ScheduledTask {
@@ -108,9 +153,18 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
   }
 
   const listeners = new Set<(plays: StoredPlay[]) => void>();
+  const writes: WriteStats = { batches: 0, rows: 0, ms: 0, maxMs: 0 };
   function flush(): void {
-    if (store.pending() === 0) return;
+    const rows = store.pending();
+    if (rows === 0) return;
+    const started = performance.now();
     const plays = store.flush();
+    const ms = performance.now() - started;
+    writes.batches++;
+    writes.rows += rows;
+    writes.ms += ms;
+    writes.maxMs = Math.max(writes.maxMs, ms);
+    if (observers.size) notify((o) => o.flush?.(ms, rows));
     if (plays.length) for (const l of listeners) l(plays);
   }
   let flushTimer: TimerHandle | undefined;
@@ -132,6 +186,7 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
   if (opts.watch !== false) registry.watch();
 
   let stopping: Promise<void> | undefined;
+  let running = true;
   return {
     store,
     pipeline,
@@ -139,12 +194,21 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
     registry,
     live,
     http,
+    writes,
     onPlays(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    observe(observer) {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
+    get running() {
+      return running;
+    },
     flush,
     stop() {
+      running = false;
       stopping ??= (async () => {
         registry.close();
         flushTimer?.cancel();

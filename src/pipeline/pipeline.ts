@@ -28,6 +28,8 @@ export interface PipelineDeps {
 /** Counters the benchmark and the metrics read. */
 export interface PipelineStats {
   polls: number;
+  /** Now-playing values read from stations (a successful poll, or a title from a live stream). */
+  reads: number;
   failures: number;
   notModified: number;
   changes: number;
@@ -36,7 +38,7 @@ export interface PipelineStats {
 
 export class Pipeline {
   readonly tracker = new ChangeTracker();
-  readonly stats: PipelineStats = { polls: 0, failures: 0, notModified: 0, changes: 0, streamBytes: 0 };
+  readonly stats: PipelineStats = { polls: 0, reads: 0, failures: 0, notModified: 0, changes: 0, streamBytes: 0 };
   private readonly feeds: FeedCache;
   private junk: string[] = [];
   /** Stations already told about a 'rare' fault (a stream without metadata): said once, not every retry. */
@@ -82,6 +84,7 @@ export class Pipeline {
 
   /** Records a value read by any source (also the live stream reader): normalise, compare, queue. */
   observe(station: Station, np: NowPlaying | null, source: PlaySource, at: number): boolean {
+    this.stats.reads++;
     const current = np && normalizeNowPlaying(np, { stationName: station.name, junk: this.junk });
     if (!this.tracker.observe(station.id, current)) return false;
     this.stats.changes++;
@@ -97,7 +100,7 @@ export class Pipeline {
         const feed = station.feed;
         const parser = feedParsers[feed.format];
         const userAgent = feed.format === 'shoutcast-v1' ? SHOUTCAST_V1_USER_AGENT : undefined;
-        const { doc, notModified } = await this.feeds.get(feed.url, parser, { maxAgeMs: intervalMs / 2, signal, userAgent });
+        const { doc, notModified } = await this.feeds.get(feed.url, parser, { maxAgeMs: intervalMs / 2, signal, userAgent, charset: station.charset });
         return { np: parser.pick(doc, feed), source: 'feed', notModified };
       } catch (err) {
         if (!station.stream || signal.aborted) throw err;

@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   backoffCapMs?: number;
   /** Delay before retrying a task whose poll came back 'rare' (default 1 hour). */
   rareRetryMs?: number;
+  /** Called with each poll's schedule lag (start minus due time, ms) as it starts. */
+  onLag?: (ms: number) => void;
   /** Called when a poll throws instead of returning a result (a bug in the poll function). */
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
@@ -50,6 +52,7 @@ export class Scheduler {
   private readonly backoffCapMs: number;
   private readonly rareRetryMs: number;
   private readonly onPollCrash: (task: ScheduledTask, err: unknown) => void;
+  private readonly onLag: ((ms: number) => void) | undefined;
   private readonly queue = new DueQueue();
   private readonly tasks = new Map<string, TaskState>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -70,6 +73,7 @@ export class Scheduler {
     this.backoffCapMs = opts.backoffCapMs ?? 5 * 60_000;
     this.rareRetryMs = opts.rareRetryMs ?? 60 * 60_000;
     this.onPollCrash = opts.onPollCrash ?? (() => {});
+    this.onLag = opts.onLag;
     // Every poll in flight listens to this one signal (thousands at once is normal, not a leak).
     setMaxListeners(0, this.abort.signal);
   }
@@ -167,7 +171,9 @@ export class Scheduler {
       return;
     }
     const started = this.clock.now();
-    this.lag.record(Math.max(0, started - dueAt));
+    const lag = Math.max(0, started - dueAt);
+    this.lag.record(lag);
+    this.onLag?.(lag);
     this.polls++;
     let result: PollResult;
     try {

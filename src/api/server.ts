@@ -1,0 +1,83 @@
+// The live HTTP API of `onair run --http`: wires the reader, the event hub, the metrics and the minute
+// stats to one node:http server beside a running crawler. What each route answers is in routes.ts.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../clock.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import type { Crawler } from '../main.ts';
+import { createMetrics } from './metrics.ts';
+import { MinuteStats } from './minute-stats.ts';
+import { ApiReader } from './reader.ts';
+import { createRouter } from './routes.ts';
+import { SseHub } from './sse-hub.ts';
+
+export interface ApiServerOptions {
+  crawler: Crawler;
+  /** The crawler's database file, opened again read-only. */
+  dbFile: string;
+  host?: string;
+  port: number;
+  logger?: Logger;
+  /** Times heartbeats and the per-minute stats; tests pass the crawler's manual clock. */
+  clock?: Clock;
+  heartbeatMs?: number;
+  maxEventClients?: number;
+  /** Unsent bytes past which an event client is dropped. */
+  maxClientBufferBytes?: number;
+}
+
+export interface ApiServer {
+  /** http://host:port */
+  readonly url: string;
+  readonly address: AddressInfo;
+  /** Ends event streams, stops listening, closes the read connection. The crawler is left running. */
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { crawler } = opts;
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? silentLogger();
+  const reader = new ApiReader(opts.dbFile);
+  const hub = new SseHub({
+    clock,
+    logger,
+    playsAfter: (after, limit) => reader.playsAfter(after, limit),
+    heartbeatMs: opts.heartbeatMs,
+    maxClients: opts.maxEventClients,
+    maxBufferBytes: opts.maxClientBufferBytes,
+  });
+  const stats = new MinuteStats(crawler, clock);
+  const metrics = createMetrics(crawler, reader, hub);
+  const offPlays = crawler.onPlays((plays) => hub.broadcast(plays));
+  const server = createServer(createRouter({ crawler, reader, hub, stats, metrics: metrics.registry, logger }));
+
+  const teardown = () => {
+    offPlays();
+    stats.stop();
+    metrics.stop();
+    hub.close();
+  };
+  try {
+    server.listen(opts.port, opts.host ?? '127.0.0.1');
+    await once(server, 'listening');
+  } catch (err) {
+    teardown();
+    reader.close();
+    throw err;
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    address,
+    async close() {
+      teardown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      reader.close();
+    },
+  };
+}
