@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FeedFormat } from '../../src/types.ts';
 
 export type FarmKind = 'icecast-json' | 'icecast-xml' | 'shoutcast-v1' | 'shoutcast-v2' | 'shoutcast-v2-statistics' | 'somafm-xml' | 'azuracast-json';
 export const FARM_KINDS: FarmKind[] = ['icecast-json', 'icecast-xml', 'shoutcast-v1', 'shoutcast-v2', 'shoutcast-v2-statistics', 'somafm-xml', 'azuracast-json'];
@@ -46,9 +45,98 @@ export interface FeedFarm {
   close(): Promise<void>;
 }
 
+/** Credentials of every simulated Icecast /admin/stats. */
+export const FARM_ADMIN = { user: 'admin', password: 'hackme' };
+
 const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const htmlEscape = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 const joined = (song: Song | null) => (song ? `${song.artist} - ${song.title}` : '');
+
+/** The body a simulated server of `kind` answers with for its stations `group`; a number is an error status. */
+export function renderFeed(kind: FarmKind, server: number, group: FarmStation[], authorization: string | undefined, admin = FARM_ADMIN): { type: string; body: string } | number {
+  switch (kind) {
+    case 'icecast-json': {
+      const sources = group.map((s) => ({
+        audio_info: 'bitrate=128', bitrate: 128, genre: 'various', listener_peak: 3, listeners: 1,
+        listenurl: `http://localhost:8000/m${s.slot}`, server_name: `Station ${s.id}`, server_type: 'audio/mpeg',
+        stream_start: 'Sat, 28 Nov 2026 10:00:00 +0000', ...(s.song ? { title: joined(s.song) } : { title: null }), dummy: null,
+      }));
+      const source = sources.length === 1 ? sources[0] : sources;
+      return { type: 'application/json', body: JSON.stringify({ icestats: { admin: 'icemaster@localhost', host: 'localhost', location: 'Earth', server_id: 'Icecast 2.4.4', source } }) };
+    }
+    case 'icecast-xml': {
+      if (authorization !== `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`) return 401;
+      const sources = group
+        .map((s) => `<source mount="/m${s.slot}"><listeners>1</listeners>${s.song ? `<title>${xmlEscape(joined(s.song))}</title>` : ''}<server_type>audio/mpeg</server_type></source>`)
+        .join('');
+      return { type: 'text/xml', body: `<?xml version="1.0"?><icestats><sources>${group.length}</sources>${sources}</icestats>` };
+    }
+    case 'shoutcast-v1': {
+      const s = group[0]!;
+      const status = s.song ? 1 : 0;
+      return { type: 'text/html', body: `<HTML><meta http-equiv="Pragma" content="no-cache"></head><body>3,${status},10,100,3,128,${htmlEscape(joined(s.song))}</body></html>` };
+    }
+    case 'shoutcast-v2': {
+      const s = group[0]!;
+      return {
+        type: 'text/xml',
+        body: `<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><SHOUTCASTSERVER><CURRENTLISTENERS>3</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream</STREAMPATH></SHOUTCASTSERVER>`,
+      };
+    }
+    case 'shoutcast-v2-statistics': {
+      const streams = group
+        .map((s) => `<STREAM id="${s.slot}"><CURRENTLISTENERS>1</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SERVERURL>http://example.org/</SERVERURL><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream/${s.slot}</STREAMPATH></STREAM>`)
+        .join('');
+      return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?><SHOUTCASTSERVER><STREAMSTATS><TOTALSTREAMS>${group.length}</TOTALSTREAMS>${streams}</STREAMSTATS></SHOUTCASTSERVER>` };
+    }
+    case 'somafm-xml': {
+      const s = group[0]!;
+      // Silence is an empty newest entry; the older entries below it stay, as on SomaFM.
+      const song = `<song><title><![CDATA[${s.song?.title ?? ''}]]></title><artist><![CDATA[${s.song?.artist ?? ''}]]></artist><album></album><date>1764324000</date></song>`;
+      return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8" ?><songs>${song}<song><title>Older</title><artist>Someone</artist><album/><date>1764320000</date></song></songs>` };
+    }
+    case 'azuracast-json': {
+      const s = group[0]!;
+      const song = s.song ? { id: 'x', text: joined(s.song), artist: s.song.artist, title: s.song.title, album: '' } : { id: '', text: '', artist: '', title: '', album: '' };
+      return { type: 'application/json', body: JSON.stringify({ station: { id: server, name: `Station ${s.id}` }, now_playing: { played_at: 1764324000, duration: 180, song } }) };
+    }
+  }
+}
+
+/** The path a station of `kind` on `server` is read from (its server's status page). */
+export function feedPath(kind: FarmKind, server: number): string {
+  const file: Record<FarmKind, string> = {
+    'icecast-json': 'status-json.xsl',
+    'icecast-xml': 'admin/stats',
+    'shoutcast-v1': '7.html',
+    'shoutcast-v2': 'stats?sid=1',
+    'shoutcast-v2-statistics': 'statistics',
+    'somafm-xml': 'songs.xml',
+    'azuracast-json': 'nowplaying.json',
+  };
+  return `/${kind}/${server}/${file[kind]}`;
+}
+
+/** The `feed` of a stations.json entry that reads mount `slot` of a farm server at `origin` (http://host:port). */
+export function feedEntry(kind: FarmKind, origin: string, server: number, slot: number, admin = FARM_ADMIN, path = feedPath(kind, server)): Record<string, unknown> {
+  const url = `${origin}${path}`;
+  switch (kind) {
+    case 'icecast-json':
+      return { url, format: 'icecast-json', mount: `/m${slot}` };
+    case 'icecast-xml':
+      return { url: url.replace('//', `//${admin.user}:${admin.password}@`), format: 'icecast-xml', mount: `/m${slot}` };
+    case 'shoutcast-v1':
+      return { url, format: 'shoutcast-v1' };
+    case 'shoutcast-v2':
+      return { url, format: 'shoutcast-v2' };
+    case 'shoutcast-v2-statistics':
+      return { url, format: 'shoutcast-v2', sid: slot };
+    case 'somafm-xml':
+      return { url, format: 'xml', title: 'songs.song[0].title', artist: 'songs.song[0].artist' };
+    case 'azuracast-json':
+      return { url, format: 'json', title: 'now_playing.song.title', artist: 'now_playing.song.artist' };
+  }
+}
 
 export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
   const kinds = opts.kinds ?? FARM_KINDS;
@@ -76,54 +164,7 @@ export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
   function render(kind: FarmKind, server: number, req: IncomingMessage): { type: string; body: string } | number {
     const group = byServer.get(`${kind}/${server}`);
     if (!group) return 404;
-    switch (kind) {
-      case 'icecast-json': {
-        const sources = group.map((s) => ({
-          audio_info: 'bitrate=128', bitrate: 128, genre: 'various', listener_peak: 3, listeners: 1,
-          listenurl: `http://localhost:8000/m${s.slot}`, server_name: `Station ${s.id}`, server_type: 'audio/mpeg',
-          stream_start: 'Sat, 28 Nov 2026 10:00:00 +0000', ...(s.song ? { title: joined(s.song) } : { title: null }), dummy: null,
-        }));
-        const source = sources.length === 1 ? sources[0] : sources;
-        return { type: 'application/json', body: JSON.stringify({ icestats: { admin: 'icemaster@localhost', host: 'localhost', location: 'Earth', server_id: 'Icecast 2.4.4', source } }) };
-      }
-      case 'icecast-xml': {
-        const auth = req.headers.authorization;
-        if (auth !== `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`) return 401;
-        const sources = group
-          .map((s) => `<source mount="/m${s.slot}"><listeners>1</listeners>${s.song ? `<title>${xmlEscape(joined(s.song))}</title>` : ''}<server_type>audio/mpeg</server_type></source>`)
-          .join('');
-        return { type: 'text/xml', body: `<?xml version="1.0"?><icestats><sources>${group.length}</sources>${sources}</icestats>` };
-      }
-      case 'shoutcast-v1': {
-        const s = group[0]!;
-        const status = s.song ? 1 : 0;
-        return { type: 'text/html', body: `<HTML><meta http-equiv="Pragma" content="no-cache"></head><body>3,${status},10,100,3,128,${htmlEscape(joined(s.song))}</body></html>` };
-      }
-      case 'shoutcast-v2': {
-        const s = group[0]!;
-        return {
-          type: 'text/xml',
-          body: `<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><SHOUTCASTSERVER><CURRENTLISTENERS>3</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream</STREAMPATH></SHOUTCASTSERVER>`,
-        };
-      }
-      case 'shoutcast-v2-statistics': {
-        const streams = group
-          .map((s) => `<STREAM id="${s.slot}"><CURRENTLISTENERS>1</CURRENTLISTENERS><STREAMSTATUS>1</STREAMSTATUS><SERVERTITLE>Station ${s.id}</SERVERTITLE><SERVERURL>http://example.org/</SERVERURL><SONGTITLE>${xmlEscape(joined(s.song))}</SONGTITLE><STREAMPATH>/stream/${s.slot}</STREAMPATH></STREAM>`)
-          .join('');
-        return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?><SHOUTCASTSERVER><STREAMSTATS><TOTALSTREAMS>${group.length}</TOTALSTREAMS>${streams}</STREAMSTATS></SHOUTCASTSERVER>` };
-      }
-      case 'somafm-xml': {
-        const s = group[0]!;
-        // Silence is an empty newest entry; the older entries below it stay, as on SomaFM.
-        const song = `<song><title><![CDATA[${s.song?.title ?? ''}]]></title><artist><![CDATA[${s.song?.artist ?? ''}]]></artist><album></album><date>1764324000</date></song>`;
-        return { type: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8" ?><songs>${song}<song><title>Older</title><artist>Someone</artist><album/><date>1764320000</date></song></songs>` };
-      }
-      case 'azuracast-json': {
-        const s = group[0]!;
-        const song = s.song ? { id: 'x', text: joined(s.song), artist: s.song.artist, title: s.song.title, album: '' } : { id: '', text: '', artist: '', title: '', album: '' };
-        return { type: 'application/json', body: JSON.stringify({ station: { id: server, name: `Station ${s.id}` }, now_playing: { played_at: 1764324000, duration: 180, song } }) };
-      }
-    }
+    return renderFeed(kind, server, group, req.headers.authorization, { user, password });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -159,17 +200,7 @@ export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
       s.song = song;
     },
     stationEntry(s) {
-      const feed = (format: FeedFormat, path: string, extra: Record<string, unknown> = {}) => ({ url: `${base}/${s.kind}/${s.server}/${path}`, format, ...extra });
-      const byKind: Record<FarmKind, Record<string, unknown>> = {
-        'icecast-json': feed('icecast-json', 'status-json.xsl', { mount: `/m${s.slot}` }),
-        'icecast-xml': { ...feed('icecast-xml', 'admin/stats', { mount: `/m${s.slot}` }), url: `${base.replace('//', `//${user}:${password}@`)}/${s.kind}/${s.server}/admin/stats` },
-        'shoutcast-v1': feed('shoutcast-v1', '7.html'),
-        'shoutcast-v2': feed('shoutcast-v2', 'stats?sid=1'),
-        'shoutcast-v2-statistics': feed('shoutcast-v2', 'statistics', { sid: s.slot }),
-        'somafm-xml': feed('xml', 'songs.xml', { title: 'songs.song[0].title', artist: 'songs.song[0].artist' }),
-        'azuracast-json': feed('json', 'nowplaying.json', { title: 'now_playing.song.title', artist: 'now_playing.song.artist' }),
-      };
-      return { id: s.id, name: `Station ${s.id}`, feed: byKind[s.kind] };
+      return { id: s.id, name: `Station ${s.id}`, feed: feedEntry(s.kind, base, s.server, s.slot, { user, password }) };
     },
     close: () =>
       new Promise<void>((resolve) => {
