@@ -21,6 +21,8 @@ export interface CrawlerOptions {
   intervalSeconds?: number;
   concurrency?: number;
   perHost?: number;
+  /** Scheduler timer granularity in ms (polls due within one tick start together); default 0, exact. */
+  tickMs?: number;
   backoffCapMs?: number;
   /** How often queued changes are committed (one transaction per flush). */
   flushIntervalMs?: number;
@@ -101,6 +103,7 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
     random: opts.random ?? systemRandom,
     concurrency: opts.concurrency ?? 64,
     perHost: opts.perHost ?? 6,
+    tickMs: opts.tickMs,
     backoffCapMs: opts.backoffCapMs,
     poll: (task, signal) => {
       const station = stations.get(task.id);

@@ -3,6 +3,7 @@
 import { UsageError, type Command } from '../cli.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import { HttpClient } from '../fetch/http.ts';
+import { redactUrl } from '../log.ts';
 import { detectFormat } from '../stations/detect-format.ts';
 import { isHttpUrl, validateStation } from '../stations/schema.ts';
 import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
@@ -28,7 +29,7 @@ export const command: Command = {
   async run(values, positionals) {
     const [url] = positionals;
     if (!url || positionals.length > 1) throw new UsageError('give exactly one URL');
-    if (!isHttpUrl(url)) throw new UsageError(`"${url}" is not an http:// or https:// URL`);
+    if (!isHttpUrl(url)) throw new UsageError(`"${String(redactUrl(url))}" is not an http:// or https:// URL`);
     const file = values.stations as string;
     const data = readStationsJson(file);
     const id = (values.id as string | undefined) ?? idFromUrl(url);
@@ -39,11 +40,11 @@ export const command: Command = {
     let mount = values.mount as string | undefined;
     if (format === undefined) {
       const detected = await detect(url);
-      if (detected.kind === 'unknown') throw new ConfigError(`cannot tell what ${url} is: ${detected.reason}; give --format`);
+      if (detected.kind === 'unknown') throw new ConfigError(`cannot tell what ${String(redactUrl(url))} is: ${detected.reason}; give --format`);
       format = detected.kind === 'stream' ? 'icy' : detected.format;
       mount ??= detected.kind === 'feed' ? detected.mount : undefined;
       const needsMore = detected.kind === 'feed' && detected.hint && !(mount && format.startsWith('icecast')) && !(values.title && (format === 'xml' || format === 'json'));
-      if (needsMore) throw new ConfigError(`${url} is a ${format} feed: ${detected.hint}`);
+      if (needsMore) throw new ConfigError(`${String(redactUrl(url))} is a ${format} feed: ${detected.hint}`);
       console.error(`detected format: ${format}${mount ? ` (mount ${mount})` : ''}`);
     } else if (format !== 'icy' && !(FEED_FORMATS as readonly string[]).includes(format)) {
       throw new UsageError(`--format must be one of ${FEED_FORMATS.join(', ')}, icy`);
@@ -87,7 +88,7 @@ async function detect(url: string) {
     const { code, message } = describeError(err);
     // SHOUTcast v1 answers `ICY 200 OK`, which undici rejects; an endless body is a stream too.
     if (code === 'HPE_INVALID_CONSTANT' || code === 'ONAIR_TOO_LARGE') return { kind: 'stream' as const };
-    throw new ConfigError(`cannot fetch ${url} to detect its format (${code}: ${message}); give --format`);
+    throw new ConfigError(`cannot fetch ${String(redactUrl(url))} to detect its format (${code}: ${message}); give --format`);
   } finally {
     await http.destroy();
   }

@@ -7,6 +7,8 @@ import { startCrawler, type Crawler } from '../main.ts';
 import { dbOption, stationsOption } from './defaults.ts';
 
 const STOP_DEADLINE_MS = 4_500;
+/** Polls start in batches on a 200 ms tick: half the CPU of one timer wake-up per poll (see the README's Performance section). */
+const TICK_MS = 200;
 
 export const command: Command = {
   summary: 'Crawl the stations in stations.json, recording every now-playing change, until SIGINT/SIGTERM.',
@@ -32,6 +34,7 @@ export const command: Command = {
       intervalSeconds: positiveInt(values, 'interval'),
       concurrency: positiveInt(values, 'concurrency'),
       perHost: positiveInt(values, 'per-host'),
+      tickMs: TICK_MS,
       logger,
     });
     let api: ApiServer | undefined;

@@ -93,7 +93,7 @@ export class HttpClient {
       }
       const { statusCode } = res;
       if (REDIRECTS.has(statusCode)) {
-        discard(res.body);
+        await drain(res.body, signal);
         const location = header(res.headers, 'location');
         if (!location) throw new ResponseError('ONAIR_BAD_REDIRECT', `HTTP ${statusCode} without a Location`, statusCode);
         if (hop >= this.opts.maxRedirects) throw new ResponseError('ONAIR_TOO_MANY_REDIRECTS', `more than ${this.opts.maxRedirects} redirects`, statusCode);
@@ -110,11 +110,11 @@ export class HttpClient {
         lastModified: header(res.headers, 'last-modified'),
       };
       if (statusCode === 304) {
-        discard(res.body);
+        await drain(res.body, signal);
         return { status: 304, body: new Uint8Array(0), ...base };
       }
       if (statusCode < 200 || statusCode > 299) {
-        discard(res.body);
+        await drain(res.body, signal);
         throw new ResponseError('ONAIR_HTTP_STATUS', `HTTP ${statusCode}`, statusCode);
       }
       const body = await this.readBody(res, opts.signal);
@@ -155,6 +155,19 @@ export class HttpClient {
   /** Drops every pooled connection at once (shutdown with polls in flight). */
   async destroy(): Promise<void> {
     await this.agent.destroy();
+  }
+}
+
+/**
+ * Reads to its end a body we do not want (a 304's is empty, a redirect's or an error page's short), so the
+ * connection goes back to the pool; past 64 KiB or on abort it is destroyed. Destroying an unread body
+ * instead builds an abort error with a stack trace — measured as 4 % of the crawler's CPU, one per 304.
+ */
+async function drain(body: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<void> {
+  try {
+    await body.dump({ limit: 64 * 1024, signal });
+  } catch {
+    // Aborted or reset while draining: the body was unwanted anyway.
   }
 }
 

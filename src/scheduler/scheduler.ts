@@ -33,6 +33,13 @@ export interface SchedulerOptions {
   rareRetryMs?: number;
   /** Called with each poll's schedule lag (start minus due time, ms) as it starts. */
   onLag?: (ms: number) => void;
+  /**
+   * Timer granularity: the timer fires on multiples of tickMs and starts every poll due by then, so polls
+   * go out in batches (lag grows by up to one tick). 0 (default): a poll starts at its own due time.
+   * Measured with the farm, 20,000 feeds at 10 s: a 200 ms tick halves the crawler's CPU, since each
+   * timer wake-up and each lone request costs syscalls and a wake-up of the other side too.
+   */
+  tickMs?: number;
   /** Called when a poll throws instead of returning a result (a bug in the poll function). */
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
@@ -53,6 +60,7 @@ export class Scheduler {
   private readonly rareRetryMs: number;
   private readonly onPollCrash: (task: ScheduledTask, err: unknown) => void;
   private readonly onLag: ((ms: number) => void) | undefined;
+  private readonly tickMs: number;
   private readonly queue = new DueQueue();
   private readonly tasks = new Map<string, TaskState>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -74,6 +82,7 @@ export class Scheduler {
     this.rareRetryMs = opts.rareRetryMs ?? 60 * 60_000;
     this.onPollCrash = opts.onPollCrash ?? (() => {});
     this.onLag = opts.onLag;
+    this.tickMs = opts.tickMs ?? 0;
     // Every poll in flight listens to this one signal (thousands at once is normal, not a leak).
     setMaxListeners(0, this.abort.signal);
   }
@@ -138,8 +147,10 @@ export class Scheduler {
 
   private arm(): void {
     if (!this.running) return;
-    const due = this.queue.peekDue();
-    if (due === undefined || due >= this.timerAt) return;
+    const next = this.queue.peekDue();
+    if (next === undefined) return;
+    const due = this.tickMs > 0 ? Math.ceil(next / this.tickMs) * this.tickMs : next;
+    if (due >= this.timerAt) return;
     this.timer?.cancel();
     this.timerAt = due;
     this.timer = this.clock.setTimer(due - this.clock.now(), () => this.fire());

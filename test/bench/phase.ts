@@ -1,0 +1,80 @@
+// One client's turn on the farm: tell the farm whose traffic follows, start the client, let it warm up,
+// measure a window between two of its `stats` lines (its own counters and CPU, the farm's bytes for it,
+// /proc for peak memory), stop it with SIGINT, and collect what it recorded.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startClient, type Client, type Line } from './client.ts';
+import { peakRssMb } from './proc.ts';
+import type { RecordedChange } from '../farm/score.ts';
+import type { FarmStats } from '../farm/farm.ts';
+import type { PhaseCounters } from '../farm/served.ts';
+
+export interface PhaseSpec {
+  name: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  warmupMs: number;
+  seconds: number;
+  /** Reads what the client recorded, once it has exited. */
+  records(): RecordedChange[];
+}
+
+export interface PhaseResult {
+  name: string;
+  /** When the client said it started, and when it was told to stop. */
+  startedAt: number;
+  stoppedAt: number;
+  /** The two stats lines that bound the measurement window. */
+  first: Line;
+  last: Line;
+  /** Lag percentiles of every stats line in the window. */
+  lagLines: Line[];
+  farmFirst: FarmStats;
+  farmLast: FarmStats;
+  /** The farm's counters for this phase over the window. */
+  farm: PhaseCounters;
+  peakRssMb: number;
+  exitCode: number | null;
+  records: RecordedChange[];
+  lineCounts: Record<string, number>;
+}
+
+export async function farmCall(control: string, path: string): Promise<FarmStats> {
+  const res = await fetch(`${control}${path}`, { method: path.startsWith('/_farm/phase') ? 'POST' : 'GET' });
+  return (await res.json()) as FarmStats;
+}
+
+/** The first stats line stamped after `after`. */
+function statsAfter(client: Client, after: number): Promise<Line> {
+  return client.waitFor((l) => l.msg === 'stats' && Number(l.time) > after, 60_000);
+}
+
+export async function runPhase(control: string, spec: PhaseSpec, log: (text: string) => void): Promise<PhaseResult> {
+  await farmCall(control, `/_farm/phase?name=${encodeURIComponent(spec.name)}`);
+  const client = startClient(spec.name, spec.args, { env: spec.env });
+  try {
+    const started = await client.waitFor((l) => l.msg === 'crawler started', 180_000);
+    const startedAt = Number(started.time);
+    log(`${spec.name}: started (pid ${client.pid}); warming up ${Math.round(spec.warmupMs / 1000)} s, then measuring ${spec.seconds} s`);
+    await sleep(Math.max(0, startedAt + spec.warmupMs - Date.now()));
+    const first = await statsAfter(client, Date.now());
+    const farmFirst = await farmCall(control, '/_farm/stats');
+    await sleep(Math.max(0, Number(first.time) + spec.seconds * 1000 - Date.now() - 2_500));
+    const last = await statsAfter(client, Number(first.time) + spec.seconds * 1000 - 2_500);
+    const farmLast = await farmCall(control, '/_farm/stats');
+    const rss = peakRssMb(client.pid);
+    const stoppedAt = Date.now();
+    const exitCode = await client.stop('SIGINT');
+    const lagLines = client.stats.filter((l) => Number(l.time) > Number(first.time) && Number(l.time) <= Number(last.time));
+    const before = farmFirst.phases[spec.name]!;
+    const after = farmLast.phases[spec.name]!;
+    const farm = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k as keyof PhaseCounters] ?? 0)])) as unknown as PhaseCounters;
+    farm.streamsOpen = after.streamsOpen;
+    return {
+      name: spec.name, startedAt, stoppedAt, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, exitCode,
+      records: spec.records(), lineCounts: Object.fromEntries(client.counts),
+    };
+  } catch (err) {
+    await client.stop('SIGKILL', 1_000);
+    throw err;
+  }
+}
