@@ -2,7 +2,7 @@
 // change -> queue the write. Returns what the poll came to for the scheduler; never throws for station
 // faults (those are logged as one line and recorded in the station's health).
 import type { Clock } from '../clock.ts';
-import { describeError, isExpected, OnairError } from '../errors.ts';
+import { describeError, isExpected, NetworkError, OnairError } from '../errors.ts';
 import type { HttpClient } from '../fetch/http.ts';
 import type { StreamSnapshot } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
@@ -111,6 +111,8 @@ export class Pipeline {
     if (!station.stream) throw new Error(`station ${station.id} has neither feed nor stream`);
     const snap = await this.deps.readSnapshot(station.stream.url, { signal, charset: station.charset });
     this.stats.streamBytes += snap.bytesRead;
+    // A stream that ends before its first title told us nothing: not "nothing playing", a failed poll.
+    if (snap.title === null) throw new NetworkError('ONAIR_NO_TITLE', 'the stream ended before its first title');
     return { np: snap.title, source: 'stream', notModified: false };
   }
 

@@ -1,7 +1,6 @@
 // Polls many tasks on one timer: a due-queue ordered by time, bounded concurrency globally and per host,
 // never two polls of one task at once, exponential backoff on failure. It knows nothing of feeds or
 // databases: it is handed a poll function and told what each poll came to.
-import { setMaxListeners } from 'node:events';
 import type { Clock, Random, TimerHandle } from '../clock.ts';
 import { DueQueue } from './due-queue.ts';
 import { HostLimiter } from './limiter.ts';
@@ -64,7 +63,8 @@ export class Scheduler {
   private readonly queue = new DueQueue();
   private readonly tasks = new Map<string, TaskState>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  /** One controller per poll in flight, aborted by stop(). */
+  private readonly controllers = new Set<AbortController>();
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private running = false;
@@ -83,8 +83,6 @@ export class Scheduler {
     this.onPollCrash = opts.onPollCrash ?? (() => {});
     this.onLag = opts.onLag;
     this.tickMs = opts.tickMs ?? 0;
-    // Every poll in flight listens to this one signal (thousands at once is normal, not a leak).
-    setMaxListeners(0, this.abort.signal);
   }
 
   /** Adds a task, or updates one in place (an interval change takes effect from its next poll). */
@@ -141,7 +139,7 @@ export class Scheduler {
     this.running = false;
     this.timer?.cancel();
     this.timer = undefined;
-    this.abort.abort();
+    for (const c of this.controllers) c.abort();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -188,7 +186,15 @@ export class Scheduler {
     this.polls++;
     let result: PollResult;
     try {
-      result = await this.pollFn(state.task, this.abort.signal);
+      // A signal per poll, not one shared by all: an EventTarget checks each new listener against all the
+      // others, so thousands of polls listening to one signal cost O(n²) (7 % of the CPU at 20,000 feeds).
+      const controller = new AbortController();
+      this.controllers.add(controller);
+      try {
+        result = await this.pollFn(state.task, controller.signal);
+      } finally {
+        this.controllers.delete(controller);
+      }
     } catch (err) {
       this.onPollCrash(state.task, err);
       result = 'failed';

@@ -126,10 +126,23 @@ async function rig(stations: number): Promise<Rig> {
 
 const runArgs = (r: Rig) => ['run', '--stations', r.stationsFile, '--db', r.dbFile, '--interval', '1'];
 
+/** Every crawler started here, so a failing test leaves none running. */
+const started: ReturnType<typeof startOnair>[] = [];
+function start(r: Rig): ReturnType<typeof startOnair> {
+  const child = startOnair(runArgs(r));
+  started.push(child);
+  return child;
+}
+afterAll(() => {
+  for (const c of started) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+});
+
 describe('kill -9 at random moments while recording', () => {
   let r: Rig;
   let changer: NodeJS.Timeout | undefined;
   const random = seededRandom(20261128);
+  /** Kill moments from their own seeded sequence, so they do not depend on how the song changer interleaves. */
+  const killAt = seededRandom(5);
   const figures = { runs: 0, killedBeforeStart: 0, plays: 0 };
 
   beforeAll(async () => {
@@ -155,15 +168,15 @@ describe('kill -9 at random moments while recording', () => {
     async () => {
       let before: PlayRow[] = [];
       for (let run = 0; run < RUNS; run++) {
-        const child = startOnair(runArgs(r));
+        const child = start(r);
         // One run in five dies during start-up (opening the database, migrating, first polls).
-        const early = random() < 0.2;
+        const early = run === 1 || killAt() < 0.2;
         if (early) {
-          await sleep(50 + random() * 700);
+          await sleep(50 + killAt() * 700);
           figures.killedBeforeStart++;
         } else {
           await child.waitFor((l) => l.msg === 'crawler started');
-          await sleep(200 + random() * 2500);
+          await sleep(200 + killAt() * 2500);
         }
         const snapshot = readPlays(r.dbFile);
         child.child.kill('SIGKILL');
@@ -177,7 +190,7 @@ describe('kill -9 at random moments while recording', () => {
         figures.runs++;
       }
       // A last, clean run: it recovers the database, goes on recording and stops with exit code 0.
-      const child = startOnair(runArgs(r));
+      const child = start(r);
       await child.waitFor((l) => l.msg === 'crawler started');
       await sleep(2500);
       child.child.kill('SIGTERM');
@@ -204,7 +217,7 @@ describe('stop and start again', () => {
     const ids = r.farm.stations.map((s) => s.id);
     const playsOf = (plays: PlayRow[], id: string) => plays.filter((p) => p.station === id).sort((a, b) => a.id - b.id);
 
-    const first = startOnair(runArgs(r));
+    const first = start(r);
     await first.waitFor((l) => l.msg === 'crawler started');
     for (let i = 0; i < 200 && new Set(readPlays(r.dbFile).map((p) => p.station)).size < ids.length; i++) await sleep(100);
     first.child.kill('SIGTERM');
@@ -215,7 +228,7 @@ describe('stop and start again', () => {
     const changed = ids.filter((_, i) => i % 2 === 1);
     for (const id of changed) r.setSong(id, 1);
     const restartedAt = Date.now();
-    const second = startOnair(runArgs(r));
+    const second = start(r);
     await second.waitFor((l) => l.msg === 'crawler started');
     // Until every station has been polled at least twice since the restart, and the changes are in.
     const polledSince = () => [...lastSuccess(r.dbFile).values()].every((at) => at !== null && at > restartedAt + 1500);

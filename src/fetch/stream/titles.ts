@@ -86,9 +86,12 @@ export class BurstGate {
     return this.bytes >= this.burstBytes && this.held ? this.release() : [];
   }
 
-  /** The socket paused or ended: whatever arrived was the burst. */
+  /**
+   * The socket paused or ended: whatever arrived was the burst. A pause before any title is not the end
+   * of the burst: Icecast pauses between its head and the burst, whose first blocks are the stalest.
+   */
   pause(): NowPlaying[] {
-    return this.open ? [] : this.release();
+    return this.open || this.held === null ? [] : this.release();
   }
 
   private release(): NowPlaying[] {

@@ -31,10 +31,11 @@ describe('BurstGate', () => {
     expect(gate.chunk(10, [np('c')])).toEqual([np('c')]);
   });
 
-  it('opens on a pause with nothing held, so the next title passes straight away', () => {
+  it('stays closed on a pause before any title (Icecast pauses between head and burst)', () => {
     const gate = new BurstGate(1000);
     expect(gate.pause()).toEqual([]);
-    expect(gate.chunk(10, [np('live')])).toEqual([np('live')]);
+    expect(gate.chunk(10, [np('stale'), np('newer')])).toEqual([]);
+    expect(gate.pause()).toEqual([np('newer')]);
   });
 });
 
