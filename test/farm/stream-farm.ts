@@ -61,8 +61,14 @@ interface Listener {
   ogg?: { codec: OggCodec; cursor: OggCursor };
 }
 
+/** Listeners are written in this many groups, one group per timer turn, so no turn writes to all of them. */
+const GROUPS = 5;
+
 export class StreamFarm {
   private readonly listeners = new Set<Listener>();
+  private readonly groups = Array.from({ length: GROUPS }, () => new Set<Listener>());
+  private turn = 0;
+  private joined = 0;
   private readonly blocks = new Map<number, { k: number; block: Uint8Array }>();
   private readonly bytesPerMs: number;
   private readonly timer: NodeJS.Timeout;
@@ -70,7 +76,8 @@ export class StreamFarm {
 
   constructor(private readonly opts: StreamFarmOptions) {
     this.bytesPerMs = ((opts.bitrateKbps ?? 128) * 1000) / 8 / 1000;
-    this.timer = setInterval(() => this.tick(Date.now()), opts.tickMs ?? 250);
+    // One shared timer; each turn serves one group, so every listener is written once per tickMs.
+    this.timer = setInterval(() => this.tick(Date.now()), (opts.tickMs ?? 250) / GROUPS);
   }
 
   /** Listeners connected now. */
@@ -153,7 +160,10 @@ export class StreamFarm {
     l.left = l.metaint;
     counters.streamsOpen++;
     this.listeners.add(l);
+    const group = this.groups[this.joined++ % GROUPS]!;
+    group.add(l);
     socket.on('close', () => {
+      group.delete(l);
       if (this.listeners.delete(l)) counters.streamsOpen--;
     });
     const name = `icy-name: Station ${station.id}\r\nicy-genre: Various\r\nicy-br: ${this.opts.bitrateKbps ?? 128}\r\n`;
@@ -185,9 +195,9 @@ export class StreamFarm {
     this.write(l, now, parts);
   }
 
-  /** Writes every listener's due bytes: one pass, one corked write per listener. */
+  /** Writes the due bytes of the next group of listeners: one corked write each. */
   tick(now: number): void {
-    for (const l of this.listeners) {
+    for (const l of this.groups[this.turn++ % GROUPS]!) {
       if (l.socket.writableLength > HIGH_WATER) {
         l.counters.skippedWrites++;
         // Real time goes on; what the listener did not take is dropped, not owed.

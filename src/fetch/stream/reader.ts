@@ -112,6 +112,9 @@ async function pumpTitles(
   const gate = new BurstGate(opts.burstBytes ?? DEFAULTS.burstBytes);
   conn.wire.setIdle(idleTimeoutMs);
   let chunk: Uint8Array | null | typeof PAUSED = conn.body;
+  // The first chunk is a view of a read buffer of up to 64 KiB; held by the connection object it would stay
+  // alive as long as the stream (measured: 320 MB for 5,000 live streams).
+  conn.body = new Uint8Array(0);
   for (;;) {
     const titles = chunk === PAUSED || chunk === null ? gate.pause() : gate.chunk(chunk.length, source.push(chunk));
     for (const title of titles) if (onTitle(title)) return;
