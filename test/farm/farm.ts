@@ -128,8 +128,12 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
         resolve((server.address() as net.AddressInfo).port);
       });
     });
+  // The http server never listens itself, so it does not track these sockets: the farm does, to close them.
+  const feedSockets = new Set<net.Socket>();
   const toHttp = (s: net.Socket) => {
     served.current.feedConnections++;
+    feedSockets.add(s);
+    s.on('close', () => feedSockets.delete(s));
     http.emit('connection', s);
   };
   const toStreams = (s: net.Socket) => streams.handle(s);
@@ -168,7 +172,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       streams.close();
       feeds.close();
       loopDelay.disable();
-      http.closeAllConnections();
+      for (const s of feedSockets) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await served.close();
     },

@@ -82,10 +82,14 @@ export function planFarm(opts: PlanOptions): PlannedStation[] {
   const counters = new Map<string, number>();
   const servers = new Map<string, number>();
   const faults = new Map<string, number>();
+  const typeCount = new Map<string, number>();
   const out: PlannedStation[] = [];
   for (let i = 0; i < opts.stations; i++) {
     const type = typeOf(opts.scenario, i);
-    const kind = type.type === 'feed' ? FARM_KINDS[i % FARM_KINDS.length]! : STREAM_MIX[(i * 7) % STREAM_MIX.length]!;
+    // Kinds rotate per type (7 is prime to the mix's 20), so every kind shows up whatever the scenario's mix.
+    const nth = typeCount.get(type.type) ?? 0;
+    typeCount.set(type.type, nth + 1);
+    const kind = type.type === 'feed' ? FARM_KINDS[nth % FARM_KINDS.length]! : STREAM_MIX[(nth * 7) % STREAM_MIX.length]!;
     const n = counters.get(kind) ?? 0;
     counters.set(kind, n + 1);
     const multi = type.type === 'feed' ? MULTI_FEED.has(kind as FarmKind) : MULTI_STREAM.has(kind as StreamKind);
