@@ -183,9 +183,10 @@ export class StreamFarm {
       const status = station.kind === 'icy-shoutcast' ? 'ICY 200 OK\r\nicy-notice1: <BR>This stream requires Winamp<BR>\r\nicy-pub: 1\r\n' : station.kind === 'icy-nostatus' ? '' : 'HTTP/1.0 200 OK\r\nServer: Icecast 2.4.4\r\nCache-Control: no-cache\r\n';
       parts.push(Buffer.from(`${status}${fields}\r\n`, 'latin1'));
       if (station.kind === 'icy-icecast' && flavour === 'icy') {
-        // Icecast's burst: 64 KiB of buffered audio, whose first block still names the previous title.
-        const k = this.opts.schedule.at(station.index, now).k;
-        l.stale = k - 1;
+        // Icecast's burst: 64 KiB of buffered audio. If the title changed within it (the last 4 s at
+        // 128 kbit/s), its first block still names the previous title.
+        const slot = this.opts.schedule.at(station.index, now);
+        if (now - slot.startsAt < ICECAST_BURST / this.bytesPerMs) l.stale = slot.k - 1;
         l.ahead = ICECAST_BURST;
       } else {
         // SHOUTcast: one metaint of audio and the current title at once, then real time.
