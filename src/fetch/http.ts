@@ -104,7 +104,8 @@ export class HttpClient {
         continue;
       }
       const base = {
-        url: withoutCredentials(target),
+        // A URL parse per response only where there are credentials to strip.
+        url: target.username || target.password ? withoutCredentials(target) : target.href,
         contentType: header(res.headers, 'content-type'),
         etag: header(res.headers, 'etag'),
         lastModified: header(res.headers, 'last-modified'),

@@ -66,7 +66,8 @@ export class Pipeline {
       this.observe(station, np, source, at);
       store.recordPoll(station.id, at, null);
       this.toldRare.delete(station.id);
-      logger.debug({ station: station.id, source, notModified }, 'poll');
+      // Guarded: the object would be built on every poll even with debug logging off.
+      if (logger.isLevelEnabled('debug')) logger.debug({ station: station.id, source, notModified }, 'poll');
       return 'ok';
     } catch (err) {
       if (signal.aborted) return 'failed';

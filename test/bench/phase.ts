@@ -3,7 +3,7 @@
 // /proc for peak memory), stop it with SIGINT, and collect what it recorded.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startClient, type Client, type Line } from './client.ts';
-import { peakRssMb } from './proc.ts';
+import { peakRssMb, rssMb } from './proc.ts';
 import type { RecordedChange } from '../farm/score.ts';
 import type { FarmStats } from '../farm/farm.ts';
 import type { PhaseCounters } from '../farm/served.ts';
@@ -12,6 +12,8 @@ export interface PhaseSpec {
   name: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Where the client's stdout goes (read back for its stats lines). */
+  logFile?: string;
   warmupMs: number;
   seconds: number;
   /** Reads what the client recorded, once it has exited. */
@@ -33,14 +35,24 @@ export interface PhaseResult {
   /** The farm's counters for this phase over the window. */
   farm: PhaseCounters;
   peakRssMb: number;
+  /** Resident memory at the end of the window. */
+  rssMb: number;
   exitCode: number | null;
   records: RecordedChange[];
   lineCounts: Record<string, number>;
 }
 
+/** Asks the farm; retried for a while, since a client that floods the farm can starve its control port too. */
 export async function farmCall(control: string, path: string): Promise<FarmStats> {
-  const res = await fetch(`${control}${path}`, { method: path.startsWith('/_farm/phase') ? 'POST' : 'GET' });
-  return (await res.json()) as FarmStats;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${control}${path}`, { method: path.startsWith('/_farm/phase') ? 'POST' : 'GET', signal: AbortSignal.timeout(5_000) });
+      return (await res.json()) as FarmStats;
+    } catch (err) {
+      if (attempt >= 6) throw new Error(`the farm does not answer ${path}: ${(err as Error).message}`);
+      await sleep(1_000);
+    }
+  }
 }
 
 /** The first stats line stamped after `after`. */
@@ -50,7 +62,7 @@ function statsAfter(client: Client, after: number): Promise<Line> {
 
 export async function runPhase(control: string, spec: PhaseSpec, log: (text: string) => void): Promise<PhaseResult> {
   await farmCall(control, `/_farm/phase?name=${encodeURIComponent(spec.name)}`);
-  const client = startClient(spec.name, spec.args, { env: spec.env });
+  const client = startClient(spec.name, spec.args, { env: spec.env, logFile: spec.logFile });
   try {
     const started = await client.waitFor((l) => l.msg === 'crawler started', 180_000);
     const startedAt = Number(started.time);
@@ -62,6 +74,7 @@ export async function runPhase(control: string, spec: PhaseSpec, log: (text: str
     const last = await statsAfter(client, Number(first.time) + spec.seconds * 1000 - 2_500);
     const farmLast = await farmCall(control, '/_farm/stats');
     const rss = peakRssMb(client.pid);
+    const rssNow = rssMb(client.pid);
     const stoppedAt = Date.now();
     const exitCode = await client.stop('SIGINT');
     const lagLines = client.stats.filter((l) => Number(l.time) > Number(first.time) && Number(l.time) <= Number(last.time));
@@ -70,7 +83,7 @@ export async function runPhase(control: string, spec: PhaseSpec, log: (text: str
     const farm = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k as keyof PhaseCounters] ?? 0)])) as unknown as PhaseCounters;
     farm.streamsOpen = after.streamsOpen;
     return {
-      name: spec.name, startedAt, stoppedAt, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, exitCode,
+      name: spec.name, startedAt, stoppedAt, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, rssMb: rssNow, exitCode,
       records: spec.records(), lineCounts: Object.fromEntries(client.counts),
     };
   } catch (err) {

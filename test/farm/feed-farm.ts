@@ -1,18 +1,16 @@
-// A station farm on 127.0.0.1: one HTTP server that plays many stations in every status-feed format
-// onair reads, shaped like the real servers (see shared formats.md), with titles the caller sets. Tests
-// drive it title by title; the demo and the benchmark drive it from a schedule. It remembers every title
-// it served, so a crawl can be scored.
+// The station farm's status feeds: what a simulated server of each format answers (renderFeed), the
+// stations.json entry that reads it (feedEntry), and a small feed farm on 127.0.0.1 whose titles the
+// caller sets, for tests that drive it title by title. The full farm (farm.ts) serves the same pages with
+// titles from its schedule, through feed-server.ts.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Song } from './schedule.ts';
 
 export type FarmKind = 'icecast-json' | 'icecast-xml' | 'shoutcast-v1' | 'shoutcast-v2' | 'shoutcast-v2-statistics' | 'somafm-xml' | 'azuracast-json';
 export const FARM_KINDS: FarmKind[] = ['icecast-json', 'icecast-xml', 'shoutcast-v1', 'shoutcast-v2', 'shoutcast-v2-statistics', 'somafm-xml', 'azuracast-json'];
 
-export interface Song {
-  artist: string;
-  title: string;
-}
+export type { Song } from './schedule.ts';
 
 export interface FarmStation {
   id: string;

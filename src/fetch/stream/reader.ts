@@ -84,17 +84,56 @@ export async function openLiveStream(url: string | URL, opts: LiveOptions): Prom
     opts.onHeaders?.(conn.headers, conn.url);
     let previous: NowPlaying | null = null;
     let titles = 0;
-    await pumpTitles(conn, opts, opts.idleTimeoutMs ?? 30_000, meter, Infinity, (t) => {
+    await flowTitles(conn, opts, opts.idleTimeoutMs ?? 30_000, (t) => {
       if (!previous || t.raw !== previous.raw || t.artist !== previous.artist || t.title !== previous.title) {
         previous = t;
         titles++;
         opts.onTitle(t, meter.bytes);
       }
-      return false;
     });
     return { bytesRead: meter.bytes, titles };
   } finally {
     conn.wire.destroy();
+  }
+}
+
+/**
+ * The live path: every byte goes through the demultiplexer synchronously as it is read, in flow mode (no
+ * promise or copy per chunk: only metadata is copied), titles past the burst gate to onTitle, until the
+ * stream ends or fails.
+ */
+async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleTimeoutMs: number, onTitle: (title: NowPlaying) => void): Promise<void> {
+  const source = titleSource(conn.head, describeUrl(conn.url), opts.charset);
+  const gate = new BurstGate(opts.burstBytes ?? DEFAULTS.burstBytes);
+  const pauseMs = opts.pauseMs ?? DEFAULTS.pauseMs;
+  let timer: NodeJS.Timeout | undefined;
+  const report = (titles: NowPlaying[]) => {
+    for (const title of titles) onTitle(title);
+  };
+  const take = (bytes: Uint8Array) => {
+    report(gate.chunk(bytes.length, source.push(bytes)));
+    if (gate.open) return;
+    // Until the burst is over, a pause of pauseMs ends it too (servers without a burst send in real time).
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        report(gate.pause());
+      } catch (err) {
+        conn.wire.fail(err);
+      }
+    }, pauseMs);
+  };
+  conn.wire.setIdle(idleTimeoutMs);
+  try {
+    const first = conn.body;
+    // The connection object would keep this view of a read buffer alive as long as the stream.
+    conn.body = new Uint8Array(0);
+    take(first);
+    await conn.wire.flow(take);
+    // The server closed: whatever arrived was the burst.
+    report(gate.pause());
+  } finally {
+    clearTimeout(timer);
   }
 }
 

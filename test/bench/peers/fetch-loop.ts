@@ -109,9 +109,17 @@ for (const s of file.stations) {
   }, due - Date.now());
 }
 
+/** Memory as the kernel counts it; process.memoryUsage() itself fails once every descriptor is taken. */
+const rssMb = () => {
+  try {
+    return Math.round(process.memoryUsage.rss() / 1e5) / 10;
+  } catch {
+    return -1;
+  }
+};
 const stats = () => {
   const cpu = process.cpuUsage();
-  return { msg: 'stats', time: Date.now(), stations, polled: stations, ...counters, lagP50Ms: lag.percentile(50), lagP99Ms: lag.percentile(99), cpuUs: cpu.user + cpu.system, rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10 };
+  return { msg: 'stats', time: Date.now(), stations, polled: stations, ...counters, lagP50Ms: lag.percentile(50), lagP99Ms: lag.percentile(99), cpuUs: cpu.user + cpu.system, rssMb: rssMb() };
 };
 console.log(JSON.stringify({ msg: 'crawler started', time: Date.now(), stations }));
 setInterval(() => console.log(JSON.stringify(stats())), Number(values['stats-every']) * 1000);

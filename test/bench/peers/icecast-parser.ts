@@ -54,9 +54,17 @@ for (const s of file.stations) {
   setTimeout(() => watch(s.id, url), Math.random() * intervalMs);
 }
 
+/** Memory as the kernel counts it; process.memoryUsage() itself fails once every descriptor is taken. */
+const rssMb = () => {
+  try {
+    return Math.round(process.memoryUsage.rss() / 1e5) / 10;
+  } catch {
+    return -1;
+  }
+};
 const stats = () => {
   const cpu = process.cpuUsage();
-  return { msg: 'stats', time: Date.now(), stations, polled: keepListen ? 0 : stations, live: keepListen ? stations : 0, ...counters, cpuUs: cpu.user + cpu.system, rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10 };
+  return { msg: 'stats', time: Date.now(), stations, polled: keepListen ? 0 : stations, live: keepListen ? stations : 0, ...counters, cpuUs: cpu.user + cpu.system, rssMb: rssMb() };
 };
 console.log(JSON.stringify({ msg: 'crawler started', time: Date.now(), stations }));
 setInterval(() => console.log(JSON.stringify(stats())), Number(values['stats-every']) * 1000);
