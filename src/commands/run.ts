@@ -8,7 +8,7 @@ import { dbOption, stationsOption } from './defaults.ts';
 
 const STOP_DEADLINE_MS = 4_500;
 /** Polls start in batches on a 200 ms tick: half the CPU of one timer wake-up per poll (see the README's Performance section). */
-const TICK_MS = Number(process.env.ONAIR_TICK ?? 200);
+const TICK_MS = 200;
 
 export const command: Command = {
   summary: 'Crawl the stations in stations.json, recording every now-playing change, until SIGINT/SIGTERM.',

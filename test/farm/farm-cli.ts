@@ -1,13 +1,14 @@
-// `npm run farm -- --stations N [--scenario S] [--port P] [--out stations.json] [--change-every S] [--bad-share F]`
+// `npm run farm -- --stations N [--scenario S] [--port P] [--out FILE] [--change-every S] [--bad-share F]`
 // Starts the station farm in the foreground, writes the stations.json that reads it (and a manifest next to
 // it, from which a crawl is scored), prints one JSON line with where everything is, and runs until stopped.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startFarm } from './farm.ts';
 import { SCENARIOS, type Scenario } from './plan.ts';
 
-const USAGE = `npm run farm -- --stations N [--scenario ${SCENARIOS.join('|')}] [--port P] [--out stations.json]
+const USAGE = `npm run farm -- --stations N [--scenario ${SCENARIOS.join('|')}] [--port P] [--out FILE (default: <tmp>/onair-farm/stations.json)]
   [--manifest farm-manifest.json] [--log served.csv] [--change-every S] [--interval S] [--bad-share 0.05]
   [--hosts 200] [--seed 1] [--bitrate 128]`;
 
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     stations: { type: 'string', default: '1000' },
     scenario: { type: 'string', default: 'mixed' },
     port: { type: 'string' },
-    out: { type: 'string', default: 'farm-stations.json' },
+    out: { type: 'string', default: join(tmpdir(), 'onair-farm', 'stations.json') },
     manifest: { type: 'string' },
     log: { type: 'string' },
     'change-every': { type: 'string', default: '30' },
@@ -47,6 +48,7 @@ if (!SCENARIOS.includes(scenario)) {
 }
 
 const out = resolve(values.out!);
+mkdirSync(dirname(out), { recursive: true });
 const manifestFile = resolve(values.manifest ?? out.replace(/\.json$/, '') + '.manifest.json');
 const farm = await startFarm({
   stations: num('stations'),
