@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFarm } from '../farm/farm.ts';
+import { onLogLines } from '../helpers/onair-bin.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,27 +46,14 @@ const crawler = spawn(process.execPath, [BIN, 'run', '--stations', stationsFile,
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const time = (ms: unknown) => new Date(Number(ms)).toTimeString().slice(0, 8);
-let buffer = '';
-crawler.stdout!.setEncoding('utf8');
-crawler.stdout!.on('data', (d: string) => {
-  buffer += d;
-  let nl: number;
-  while ((nl = buffer.indexOf('\n')) >= 0) {
-    const text = buffer.slice(0, nl);
-    buffer = buffer.slice(nl + 1);
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const station = String(line.station ?? '');
-    const where = `${station.padEnd(26)} ${dim((kinds.get(station) ?? '').padEnd(29))}`;
-    if (line.msg === 'now playing') console.log(`${time(line.time)}  ${where} ♪ ${line.raw}`);
-    else if (line.msg === 'nothing playing') console.log(`${time(line.time)}  ${where} ${dim('(silence)')}`);
-    else if (String(line.msg).includes('failed')) console.log(dim(`${time(line.time)}  ${where} ✗ ${line.code}: ${line.reason}`));
-    else if (line.msg === 'crawler started') console.log(dim(`${time(line.time)}  crawler started with ${line.stations} stations`));
-  }
+onLogLines(crawler.stdout!, (line) => {
+  if (!line) return;
+  const station = String(line.station ?? '');
+  const where = `${station.padEnd(26)} ${dim((kinds.get(station) ?? '').padEnd(29))}`;
+  if (line.msg === 'now playing') console.log(`${time(line.time)}  ${where} ♪ ${line.raw}`);
+  else if (line.msg === 'nothing playing') console.log(`${time(line.time)}  ${where} ${dim('(silence)')}`);
+  else if (String(line.msg).includes('failed')) console.log(dim(`${time(line.time)}  ${where} ✗ ${line.code}: ${line.reason}`));
+  else if (line.msg === 'crawler started') console.log(dim(`${time(line.time)}  crawler started with ${line.stations} stations`));
 });
 
 let stopping = false;

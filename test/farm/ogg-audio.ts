@@ -2,22 +2,8 @@
 // come from the test helpers (rare: once per track), audio pages from one template whose CRC is mostly
 // precomputed. Ogg's CRC-32 (init 0, no final xor) is linear, so crc(header ‖ payload) is the payload's
 // fixed CRC xor a 32-entry linear map applied to the header's CRC: 43 bytes hashed per page, not 4 KiB.
-import { headerPackets, oggPages, trackComments, type OggCodec } from '../helpers/ogg-pages.ts';
+import { headerPackets, oggCrcUpdate, oggPages, trackComments, type OggCodec } from '../helpers/ogg-pages.ts';
 
-const TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let r = i << 24;
-    for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
-    table[i] = r >>> 0;
-  }
-  return table;
-})();
-
-function crcUpdate(crc: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
-  for (let i = from; i < to; i++) crc = ((crc << 8) ^ TABLE[((crc >>> 24) ^ bytes[i]!) & 0xff]!) >>> 0;
-  return crc;
-}
 
 /** Packets per audio page and bytes per packet (254: each ends within its lacing value). */
 const PACKETS = 16;
@@ -33,11 +19,11 @@ const TEMPLATE = (() => {
   PAYLOAD.copy(page, HEADER);
   return page;
 })();
-const PAYLOAD_CRC = crcUpdate(0, PAYLOAD);
+const PAYLOAD_CRC = oggCrcUpdate(0, PAYLOAD);
 /** SHIFT[i]: the state after running PAYLOAD.length zero bytes from state 1 << i. */
 const SHIFT = (() => {
   const zeros = new Uint8Array(PAYLOAD.length);
-  return Array.from({ length: 32 }, (_, i) => crcUpdate((1 << i) >>> 0, zeros));
+  return Array.from({ length: 32 }, (_, i) => oggCrcUpdate((1 << i) >>> 0, zeros));
 })();
 
 /** Size of one audio page in bytes. */
@@ -61,7 +47,7 @@ export function oggAudioPage(cursor: OggCursor): Buffer {
   page.writeUInt32LE(cursor.serial, 14);
   page.writeUInt32LE(cursor.sequence++, 18);
   page.writeUInt32LE(0, 22);
-  let head = crcUpdate(0, page, 0, HEADER);
+  let head = oggCrcUpdate(0, page, 0, HEADER);
   let crc = PAYLOAD_CRC;
   for (let i = 0; head !== 0; i++, head >>>= 1) if (head & 1) crc ^= SHIFT[i]!;
   page.writeUInt32LE(crc >>> 0, 22);

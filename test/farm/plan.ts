@@ -2,7 +2,7 @@
 // the loopback address that server answers on, whether its stream is held live or polled, and which
 // stations misbehave on purpose. Pure: options in, plan out; the same options always give the same plan.
 import { FARM_KINDS, type FarmKind } from './feed-farm.ts';
-import { hash32 } from './schedule.ts';
+import { hash32 } from '../../src/scheduler/next-due.ts';
 
 /** Stream flavours: Icecast (HTTP/1.0, 64 KiB connect burst, many mounts per server), SHOUTcast v1 (`ICY 200 OK`, Latin-1 titles), a head without status line, chained Ogg. */
 export type StreamKind = 'icy-icecast' | 'icy-shoutcast' | 'icy-nostatus' | 'ogg-vorbis' | 'ogg-opus';

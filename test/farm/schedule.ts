@@ -4,6 +4,7 @@
 // Each station plays titles back to back. Title k of station s lasts between 0.75 and 1.25 × changeEvery
 // (a cycle of eight durations drawn from the seed, repeated), and the stations are phase-shifted so their
 // changes spread evenly over time. Every eleventh title is silence (nothing on air), a state of its own.
+import { hash32 } from '../../src/scheduler/next-due.ts';
 
 export interface Song {
   artist: string;
@@ -42,20 +43,6 @@ const TITLES = [
   'Septembre', 'Crème brûlée', 'Dancing Queen', 'Blue Monday', 'Smörgåsbord', '1999', 'Señorita',
 ];
 
-/** FNV-1a with a murmur3 finaliser: a stable 32-bit hash. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const unit = (text: string) => hash32(text) / 2 ** 32;
 

@@ -13,11 +13,15 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/** Continues Ogg's CRC-32 over bytes[from, to). */
+export function oggCrcUpdate(crc: number, bytes: Uint8Array, from = 0, to = bytes.length): number {
+  for (let i = from; i < to; i++) crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ bytes[i]!) & 0xff]!) >>> 0;
+  return crc;
+}
+
 /** Ogg's CRC-32: polynomial 0x04c11db7, initial 0, not reflected, no final xor. */
 export function oggCrc(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const b of bytes) crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ b) & 0xff]!) >>> 0;
-  return crc;
+  return oggCrcUpdate(0, bytes);
 }
 
 export interface PageFlags {

@@ -23,28 +23,40 @@ export function onair(args: string[], opts: { cwd?: string; env?: NodeJS.Process
   });
 }
 
+/**
+ * Calls fn with each line of an NDJSON stream (pino's output), parsed, or undefined with the raw text
+ * for a line that is not JSON.
+ */
+export function onLogLines(stream: NodeJS.ReadableStream, fn: (line: Record<string, unknown> | undefined, text: string) => void): void {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => {
+    buffer += d;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let line: Record<string, unknown> | undefined;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = undefined;
+      }
+      fn(line, text);
+    }
+  });
+}
+
 /** Starts a long-running onair (e.g. `run`) and lets the test wait for log lines. */
 export function startOnair(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   const waiters: { test: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { msg: text };
-      }
-      lines.push(line);
-      for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
-    }
+  onLogLines(child.stdout!, (parsed, text) => {
+    const line = parsed ?? { msg: text };
+    lines.push(line);
+    for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
   });
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

@@ -7,6 +7,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { LagRecorder } from '../../../src/scheduler/lag.ts';
+import { rssMb } from './rss.ts';
 
 interface Feed {
   url: string;
@@ -109,14 +110,6 @@ for (const s of file.stations) {
   }, due - Date.now());
 }
 
-/** Memory as the kernel counts it; process.memoryUsage() itself fails once every descriptor is taken. */
-const rssMb = () => {
-  try {
-    return Math.round(process.memoryUsage.rss() / 1e5) / 10;
-  } catch {
-    return -1;
-  }
-};
 const stats = () => {
   const cpu = process.cpuUsage();
   return { msg: 'stats', time: Date.now(), stations, polled: stations, ...counters, lagP50Ms: lag.percentile(50), lagP99Ms: lag.percentile(99), cpuUs: cpu.user + cpu.system, rssMb: rssMb() };

@@ -5,6 +5,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Parser } from 'icecast-parser';
+import { rssMb } from './rss.ts';
 
 const { values } = parseArgs({
   options: { stations: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string', default: 'default' }, 'stats-every': { type: 'string', default: '5' } },
@@ -54,14 +55,6 @@ for (const s of file.stations) {
   setTimeout(() => watch(s.id, url), Math.random() * intervalMs);
 }
 
-/** Memory as the kernel counts it; process.memoryUsage() itself fails once every descriptor is taken. */
-const rssMb = () => {
-  try {
-    return Math.round(process.memoryUsage.rss() / 1e5) / 10;
-  } catch {
-    return -1;
-  }
-};
 const stats = () => {
   const cpu = process.cpuUsage();
   return { msg: 'stats', time: Date.now(), stations, polled: keepListen ? 0 : stations, live: keepListen ? stations : 0, ...counters, cpuUs: cpu.user + cpu.system, rssMb: rssMb() };
