@@ -1,4 +1,5 @@
 // `onair run`: the crawler in the foreground until SIGINT/SIGTERM, then a clean stop within 5 s.
+import v8 from 'node:v8';
 import { parseListenAddress } from '../api/listen-address.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
 import { positiveInt, type Command } from '../cli.ts';
@@ -7,6 +8,14 @@ import { startCrawler, type Crawler } from '../main.ts';
 import { dbOption, stationsOption } from './defaults.ts';
 
 const STOP_DEADLINE_MS = 4_500;
+/**
+ * How far V8 lets the heap grow past what survived its last full collection before collecting again. Its
+ * default (up to 4× when collections are cheap) suits a short job; a crawler runs for months, and at 20,000
+ * feeds that default let a 60 MB live heap grow to 245 MB. 30 % kept peak RSS at 249 MB (from 428) with no
+ * measurable CPU cost (README, Performance). A --heap-growing-percent in NODE_OPTIONS or on node's command
+ * line wins.
+ */
+const HEAP_GROWING_PERCENT = 30;
 /** Polls start in batches on a 200 ms tick: half the CPU of one timer wake-up per poll (see the README's Performance section). */
 const TICK_MS = 200;
 
@@ -24,6 +33,8 @@ export const command: Command = {
     http: { type: 'string' },
   },
   async run(values) {
+    if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /heap[-_]growing[-_]percent/.test(a)))
+      v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     // Checked before anything starts, so a typo costs a usage error, not a crawler started and stopped.
     const listen = values.http === undefined ? undefined : parseListenAddress(values.http as string);
     const logger = createLogger((values['log-level'] as string | undefined) ?? process.env.LOG_LEVEL ?? 'info');
@@ -91,7 +102,14 @@ function crawlerStats(c: Crawler): Record<string, unknown> {
     bytes: { http: c.http.bytesRead, live: c.live.bytesRead, snapshot: stats.streamBytes },
     writes: { ...c.writes },
     cpuUs: cpu.user + cpu.system,
-    rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10,
+    ...memoryMb(),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 100) / 10,
   };
+}
+
+/** Where the memory is: V8's heap (used of reserved), Buffers and other memory outside it, and the process's total. */
+function memoryMb() {
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external) };
 }

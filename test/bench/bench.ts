@@ -24,7 +24,7 @@ type Peer = (typeof PEERS)[number];
 
 const USAGE = `npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--stations N] [--seconds S] [--quick]
   [--interval S] [--change-every S] [--bad-share F] [--hosts N] [--peers none|all|${PEERS.join(',')}]
-  [--concurrency N (onair's, default 512)] [--per-host N] [--profile] [--keep]`;
+  [--concurrency N (onair's, default 512)] [--per-host N] [--node-flags "FLAGS"] [--profile] [--keep]`;
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +41,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '512' },
     'per-host': { type: 'string' },
     profile: { type: 'boolean', default: false },
+    // Extra flags for onair's node, e.g. "--max-semi-space-size=32", to try V8 settings without editing the binary.
+    'node-flags': { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -97,6 +99,7 @@ try {
     readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedChange);
   const onairDb = join(dir, 'onair.db');
   const onairArgs = [
+    ...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : []),
     join(ROOT, 'src/onair.js'), 'run', '--stations', stationsFile, '--db', onairDb, '--stats-every', '5',
     '--concurrency', values.concurrency!,

@@ -101,4 +101,47 @@ describe('HttpClient', () => {
     await expect(client.get(`${base}/gone`)).rejects.toMatchObject({ code: 'ONAIR_HTTP_STATUS', status: 503 });
     await expect(client.get(`${base}/nothing`)).rejects.toMatchObject({ code: 'ONAIR_HTTP_STATUS', status: 404 });
   });
+
+  it('cancels every request of a shared signal at once, also those still waiting for a connection', async () => {
+    routes.set('/silent', () => {});
+    client = new HttpClient({ connectionsPerOrigin: 1 });
+    const shared = new AbortController();
+    // With one connection per origin, the second and third wait in undici's queue behind the first.
+    const pending = [1, 2, 3].map((n) => client.get(`${base}/silent?n=${n}`, { signal: shared.signal }));
+    await until(() => seen.length === 1);
+    shared.abort();
+    for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
+    await expect(client.get(`${base}/silent`, { signal: shared.signal })).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
+  });
+
+  it('times out a request that waits for a connection held by a stalled one', async () => {
+    routes.set('/silent', () => {});
+    client = new HttpClient({ connectionsPerOrigin: 1, totalTimeoutMs: 150 });
+    const first = client.get(`${base}/silent?n=1`);
+    const queued = client.get(`${base}/silent?n=2`);
+    await expect(first).rejects.toMatchObject({ code: 'ONAIR_TIMEOUT' });
+    await expect(queued).rejects.toMatchObject({ code: 'ONAIR_TIMEOUT' });
+  });
+
+  it('keeps the connection after a 304, a redirect or a short error page; drops it after a long one', async () => {
+    routes.set('/doc', (req, res) => (req.headers['if-none-match'] ? res.writeHead(304).end() : res.writeHead(200, { etag: '"1"' }).end('doc')));
+    routes.set('/moved', (_q, res) => res.writeHead(302, { location: '/doc' }).end('see /doc'));
+    routes.set('/short-error', (_q, res) => res.writeHead(500).end('oops'));
+    routes.set('/long-error', (_q, res) => res.writeHead(500).end(Buffer.alloc(200 * 1024, 'e')));
+    client = new HttpClient({ connectionsPerOrigin: 1 });
+    await client.get(`${base}/doc`);
+    expect((await client.get(`${base}/doc`, { etag: '"1"' })).status).toBe(304);
+    expect(Buffer.from((await client.get(`${base}/moved`)).body).toString()).toBe('doc');
+    await expect(client.get(`${base}/short-error`)).rejects.toMatchObject({ status: 500 });
+    await client.get(`${base}/doc`);
+    expect(new Set(seen.map((r) => r.socket)).size).toBe(1);
+    await expect(client.get(`${base}/long-error`)).rejects.toMatchObject({ status: 500 });
+    await client.get(`${base}/doc`);
+    expect(new Set(seen.map((r) => r.socket)).size).toBe(2);
+    expect(client.bytesRead).toBe(4 * 'doc'.length); // only the 2xx bodies count
+  });
 });
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setImmediate(r));
+}

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { NetworkError, OnairError } from '../../errors.ts';
+import { onAbort } from '../../abort.ts';
 
 /** Returned by read() when no byte arrived within the pause it was given. */
 export const PAUSED = Symbol('paused');
@@ -48,6 +49,7 @@ export class Wire {
   private failure: unknown = null;
   private idleError: NetworkError | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly unhookAbort: (() => void) | undefined;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -67,7 +69,8 @@ export class Wire {
     });
     // One listener for the socket's whole life; read() turns the timeout into that socket's error.
     socket.on('timeout', () => socket.destroy(this.idleError ?? undefined));
-    signal?.addEventListener('abort', this.onAbort, { once: true });
+    // Through a fan-out: one signal may be shared by every poll in flight.
+    this.unhookAbort = signal ? onAbort(signal, this.destroyOnAbort) : undefined;
   }
 
   /** Connects (TLS for https:), resolving once the socket can be written to. */
@@ -209,11 +212,11 @@ export class Wire {
   destroy(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.unhookAbort?.();
     this.socket.destroy();
   }
 
-  private readonly onAbort = (): void => {
+  private readonly destroyOnAbort = (): void => {
     this.socket.destroy(abortError(this.signal!));
   };
 
