@@ -14,6 +14,13 @@ import type { PlayStore, StoredPlay } from './store/play-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Station } from './types.ts';
 
+/**
+ * Polls in flight at once. Slots needed = polls per second × seconds per poll: at 20,000 stations every 10 s,
+ * the 1 % that stall until their 10 s header timeout hold ~200 slots by themselves, and 64 starved the rest.
+ * Sockets are cheap; the per-host limit is what protects each server.
+ */
+export const DEFAULT_CONCURRENCY = 512;
+
 export interface CrawlerOptions {
   stationsFile: string;
   dbFile: string;
@@ -101,7 +108,7 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
   const scheduler = new Scheduler({
     clock,
     random: opts.random ?? systemRandom,
-    concurrency: opts.concurrency ?? 64,
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
     perHost: opts.perHost ?? 6,
     tickMs: opts.tickMs,
     backoffCapMs: opts.backoffCapMs,

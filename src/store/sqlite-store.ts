@@ -12,6 +12,13 @@ type QueuedWrite =
 
 const SOURCES: readonly PlaySource[] = ['feed', 'stream'];
 
+/**
+ * A healthy station's last_success_at is rewritten at most this often: a row per successful poll was a third
+ * of the crawler's SQLite time at 20,000 feeds, and health needs the minute, not the second. A failure, and
+ * the first success after one, are written at once.
+ */
+export const HEALTH_REFRESH_MS = 60_000;
+
 const HEALTH_COLUMNS = `s.id AS station, s.name, s.last_success_at AS lastSuccessAt, s.last_error_at AS lastErrorAt,
   s.last_error AS lastError, s.consecutive_failures AS consecutiveFailures`;
 
@@ -22,6 +29,8 @@ export class SqliteStore implements PlayStore {
   }
 
   private queue: QueuedWrite[] = [];
+  /** When each healthy station's success was last queued; absent after a failure. */
+  private readonly healthyAt = new Map<string, number>();
   private readonly s;
   private readonly writeQueue: (writes: QueuedWrite[]) => StoredPlay[];
   private readonly writeStations: (stations: { id: string; name?: string | undefined }[]) => void;
@@ -70,6 +79,12 @@ export class SqliteStore implements PlayStore {
 
   recordPoll(station: string, at: number, error: string | null): void {
     checkTime(at);
+    if (error !== null) this.healthyAt.delete(station);
+    else {
+      const last = this.healthyAt.get(station);
+      if (last !== undefined && at >= last && at - last < HEALTH_REFRESH_MS) return;
+      this.healthyAt.set(station, at);
+    }
     this.queue.push({ kind: 'poll', station, at, error });
   }
 

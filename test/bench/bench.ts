@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { DEFAULT_CONCURRENCY } from '../../src/main.ts';
 import { startClient } from './client.ts';
 import { runPhase, type PhaseSpec } from './phase.ts';
 import { clientFigures, peerRatios, targets, type ClientFigures, type PeerRatios } from './report.ts';
@@ -24,7 +25,7 @@ type Peer = (typeof PEERS)[number];
 
 const USAGE = `npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--stations N] [--seconds S] [--quick]
   [--interval S] [--change-every S] [--bad-share F] [--hosts N] [--peers none|all|${PEERS.join(',')}]
-  [--concurrency N (onair's, default 512)] [--per-host N] [--node-flags "FLAGS"] [--profile] [--keep]`;
+  [--concurrency N (onair's)] [--per-host N] [--node-flags "FLAGS"] [--profile] [--keep]`;
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +38,7 @@ const { values } = parseArgs({
     'bad-share': { type: 'string', default: '0.05' },
     hosts: { type: 'string', default: '200' },
     peers: { type: 'string' },
-    // onair's default of 64 polls at once starves when ~1 % of 20,000 stations stall for their 10 s header timeout.
-    concurrency: { type: 'string', default: '512' },
+    concurrency: { type: 'string' },
     'per-host': { type: 'string' },
     profile: { type: 'boolean', default: false },
     // Extra flags for onair's node, e.g. "--max-semi-space-size=32", to try V8 settings without editing the binary.
@@ -102,7 +102,7 @@ try {
     ...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : []),
     join(ROOT, 'src/onair.js'), 'run', '--stations', stationsFile, '--db', onairDb, '--stats-every', '5',
-    '--concurrency', values.concurrency!,
+    ...(values.concurrency ? ['--concurrency', values.concurrency] : []),
     ...(values['per-host'] ? ['--per-host', values['per-host']] : []),
   ];
   const specs: { spec: PhaseSpec; include: (p: PlannedStation) => boolean; polled: (p: PlannedStation) => boolean }[] = [
@@ -189,7 +189,7 @@ try {
   if (quick && (onair.recall < 1 || onair.changes.recordedTwice > 0 || onair.exitCode !== 0)) exitCode = 1;
 
   summary = JSON.stringify({
-    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: Number(values.concurrency), quick,
+    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: values.concurrency ? Number(values.concurrency) : DEFAULT_CONCURRENCY, quick,
     ...onair,
     peers: Object.fromEntries(peers.map((p) => [p, figures[p] ?? { failed: failures[p] }])),
     ratios, targets: goals,

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlayStart, StoredPlay } from '../../src/store/play-store.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { HEALTH_REFRESH_MS, SqliteStore } from '../../src/store/sqlite-store.ts';
 
 const song = (raw: string, source: PlayStart['source'] = 'feed'): PlayStart => {
   const [artist, title] = raw.split(' - ');
@@ -160,6 +160,21 @@ describe('SqliteStore station health', () => {
     store.recordPoll('groove', 3000, null);
     store.flush();
     expect(store.nowPlaying()[0]!.station).toMatchObject({ lastSuccessAt: 3000, lastErrorAt: 2000, consecutiveFailures: 0 });
+  });
+
+  it('rewrites a healthy station\'s last success at most once per refresh period, a failure and recovery at once', () => {
+    const t0 = 1_000_000;
+    store.recordPoll('groove', t0, null);
+    store.flush();
+    store.recordPoll('groove', t0 + 10_000, null);
+    expect(store.pending()).toBe(0);
+    store.recordPoll('groove', t0 + HEALTH_REFRESH_MS, null);
+    store.flush();
+    expect(store.nowPlaying()[0]!.station).toMatchObject({ lastSuccessAt: t0 + HEALTH_REFRESH_MS, consecutiveFailures: 0 });
+    store.recordPoll('groove', t0 + HEALTH_REFRESH_MS + 10_000, 'timeout');
+    store.recordPoll('groove', t0 + HEALTH_REFRESH_MS + 20_000, null);
+    store.flush();
+    expect(store.nowPlaying()[0]!.station).toMatchObject({ lastSuccessAt: t0 + HEALTH_REFRESH_MS + 20_000, lastError: 'timeout', consecutiveFailures: 0 });
   });
 
   it('creates the station row for a poll of a station it has not seen', () => {
