@@ -6,6 +6,7 @@ import type { NowPlaying } from '../../types.ts';
 import { openStream, type ConnectOptions, type StreamConnection } from './connection.ts';
 import type { StationHeaders } from './head.ts';
 import { BurstGate, titleSource } from './titles.ts';
+import type { ReadPacer } from './read-pacer.ts';
 import { describeUrl, PAUSED, type ByteMeter } from './wire.ts';
 
 export type { StationHeaders } from './head.ts';
@@ -42,6 +43,8 @@ export interface LiveOptions extends StreamReadOptions {
   /** Called for the first title after connect, then for each change; `atBytes` is the byte count then. */
   onTitle(title: NowPlaying, atBytes: number): void;
   onHeaders?(headers: StationHeaders, url: URL): void;
+  /** Past the connect burst, reads rest between reads for the pacer's period (one pacer for many streams). */
+  pacer?: ReadPacer;
 }
 
 export interface LiveStats {
@@ -90,7 +93,7 @@ export async function openLiveStream(url: string | URL, opts: LiveOptions): Prom
         titles++;
         opts.onTitle(t, meter.bytes);
       }
-    });
+    }, opts.pacer);
     return { bytesRead: meter.bytes, titles };
   } finally {
     conn.wire.destroy();
@@ -102,7 +105,7 @@ export async function openLiveStream(url: string | URL, opts: LiveOptions): Prom
  * promise or copy per chunk: only metadata is copied), titles past the burst gate to onTitle, until the
  * stream ends or fails.
  */
-async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleTimeoutMs: number, onTitle: (title: NowPlaying) => void): Promise<void> {
+async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleTimeoutMs: number, onTitle: (title: NowPlaying) => void, pacer?: ReadPacer): Promise<void> {
   const source = titleSource(conn.head, describeUrl(conn.url), opts.charset);
   const gate = new BurstGate(opts.burstBytes ?? DEFAULTS.burstBytes);
   const pauseMs = opts.pauseMs ?? DEFAULTS.pauseMs;
@@ -110,9 +113,10 @@ async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleT
   const report = (titles: NowPlaying[]) => {
     for (const title of titles) onTitle(title);
   };
-  const take = (bytes: Uint8Array) => {
+  const take = (bytes: Uint8Array): boolean => {
     report(gate.chunk(bytes.length, source.push(bytes)));
-    if (gate.open) return;
+    // Past the burst the connection may rest; within it, the gaps between reads are what ends it.
+    if (gate.open) return true;
     // Until the burst is over, a pause of pauseMs ends it too (servers without a burst send in real time).
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -122,6 +126,7 @@ async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleT
         conn.wire.fail(err);
       }
     }, pauseMs);
+    return false;
   };
   conn.wire.setIdle(idleTimeoutMs);
   try {
@@ -129,7 +134,7 @@ async function flowTitles(conn: StreamConnection, opts: StreamReadOptions, idleT
     // The connection object would keep this view of a read buffer alive as long as the stream.
     conn.body = new Uint8Array(0);
     take(first);
-    await conn.wire.flow(take);
+    await conn.wire.flow(take, pacer);
     // The server closed: whatever arrived was the burst.
     report(gate.pause());
   } finally {
