@@ -10,7 +10,7 @@ import { LiveStreams } from './pipeline/live-streams.ts';
 import { Scheduler, type PollResult, type ScheduledTask } from './scheduler/scheduler.ts';
 import { StationRegistry, type StationsDiff } from './stations/registry.ts';
 import type { StationsConfig } from './stations/schema.ts';
-import type { PlayStore, StoredPlay } from './store/play-store.ts';
+import type { Flushed, PlayStore } from './store/play-store.ts';
 import { SqliteStore } from './store/sqlite-store.ts';
 import type { Station } from './types.ts';
 
@@ -50,8 +50,8 @@ export interface Crawler {
   readonly http: HttpClient;
   /** Database writes so far: batches committed, rows, and time spent in them (for the benchmark). */
   readonly writes: WriteStats;
-  /** Called with the plays each flush opened (the live API's event source). */
-  onPlays(listener: (plays: StoredPlay[]) => void): () => void;
+  /** Called with what each flush committed: plays opened, stations left silent (the live API's event source). */
+  onCommit(listener: (flushed: Flushed) => void): () => void;
   /** Watches polls, schedule lag and commits (the metrics' source); the returned function stops watching. */
   observe(observer: CrawlerObserver): () => void;
   /** True from start until stop() is called. */
@@ -91,7 +91,10 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
   });
   const store: PlayStore = SqliteStore.open(opts.dbFile);
   const http = new HttpClient(opts.http);
-  const pipeline = new Pipeline({ http, readSnapshot: opts.readSnapshot ?? readStreamSnapshot, store, clock, logger });
+  // Stream snapshots wait on the same connect and first-byte deadlines as feed requests.
+  const snapshotTimeouts = { connectTimeoutMs: opts.http?.connectTimeoutMs, firstByteTimeoutMs: opts.http?.headersTimeoutMs };
+  const readSnapshot: SnapshotReader = opts.readSnapshot ?? ((url, o) => readStreamSnapshot(url, { ...snapshotTimeouts, ...o }));
+  const pipeline = new Pipeline({ http, readSnapshot, store, clock, logger });
   const stations = new Map<string, Station>();
   const observers = new Set<CrawlerObserver>();
   const notify = (call: (o: CrawlerObserver) => void) => {
@@ -162,20 +165,20 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
       logger.info({ added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, stations: stations.size }, 'stations loaded');
   }
 
-  const listeners = new Set<(plays: StoredPlay[]) => void>();
+  const listeners = new Set<(flushed: Flushed) => void>();
   const writes: WriteStats = { batches: 0, rows: 0, ms: 0, maxMs: 0 };
   function flush(): void {
     const rows = store.pending();
     if (rows === 0) return;
     const started = performance.now();
-    const plays = store.flush();
+    const flushed = store.flush();
     const ms = performance.now() - started;
     writes.batches++;
     writes.rows += rows;
     writes.ms += ms;
     writes.maxMs = Math.max(writes.maxMs, ms);
     if (observers.size) notify((o) => o.flush?.(ms, rows));
-    if (plays.length) for (const l of listeners) l(plays);
+    if (flushed.opened.length || flushed.silenced.length) for (const l of listeners) l(flushed);
   }
   let flushTimer: TimerHandle | undefined;
   const flushEvery = opts.flushIntervalMs ?? 250;
@@ -205,7 +208,7 @@ export function startCrawler(opts: CrawlerOptions): Crawler {
     live,
     http,
     writes,
-    onPlays(listener) {
+    onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

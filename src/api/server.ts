@@ -50,7 +50,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const stats = new MinuteStats(crawler, clock);
   const metrics = createMetrics(crawler, reader, hub);
-  const offPlays = crawler.onPlays((plays) => hub.broadcast(plays));
+  const offPlays = crawler.onCommit(({ opened, silenced }) => {
+    hub.broadcast(opened);
+    hub.silence(silenced);
+  });
   const server = createServer(createRouter({ crawler, reader, hub, stats, metrics: metrics.registry, logger }));
 
   const teardown = () => {

@@ -3,6 +3,8 @@
 // reconnects with Last-Event-ID gets what it missed from the database, then the live feed, with no gap and
 // no repeat. Nothing here ever waits on a client: one whose unsent bytes pass a cap is dropped (it resumes
 // from its last id when it reconnects), so a slow reader costs memory up to the cap and nothing else.
+// A station that goes silent (its play ended, nothing new on) sends `event: end` with the ended play and no
+// id: it is live only, since a reconnecting client reloads /api/now, which says who is silent.
 import type { ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { toExportedPlay } from '../export/history.ts';
@@ -92,6 +94,22 @@ export class SseHub {
         let text = '';
         for (const f of frames) if (f.play.id > c.lastId && admits(c, f.play)) text += f.text;
         c.lastId = Math.max(c.lastId, frames.at(-1)?.play.id ?? 0);
+        if (text) this.send(c, text);
+      }
+    } catch (err) {
+      this.opts.logger.error({ err }, 'sending live events failed (a bug); the crawler goes on');
+    }
+  }
+
+  /** Tells every live client that wants them that these plays ended with nothing after them. Never throws. */
+  silence(ended: StoredPlay[]): void {
+    if (this.clients.size === 0 || ended.length === 0) return;
+    try {
+      const frames = ended.map((p) => ({ play: p, text: `event: end\ndata: ${JSON.stringify(toExportedPlay(p))}\n\n` }));
+      for (const c of this.clients) {
+        if (c.replaying) continue;
+        let text = '';
+        for (const f of frames) if (admits(c, f.play)) text += f.text;
         if (text) this.send(c, text);
       }
     } catch (err) {

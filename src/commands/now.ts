@@ -1,17 +1,24 @@
 // `onair now`: what each station plays now, from the database (the crawler may be running).
+import { existsSync } from 'node:fs';
 import type { Command } from '../cli.ts';
 import { toExportedPlay } from '../export/history.ts';
+import { loadStationsFile } from '../stations/stations-file.ts';
+import type { StationHealth, StoredPlay } from '../store/play-store.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
-import { dbOption } from './defaults.ts';
+import { dbOption, stationsOption } from './defaults.ts';
+
+type Row = { station: StationHealth; play: StoredPlay | null };
 
 export const command: Command = {
   summary: 'Show what each station is playing now.',
-  usage: 'onair now [--db FILE] [--json]',
-  options: { ...dbOption, json: { type: 'boolean', default: false } },
+  usage: 'onair now [--stations FILE] [--db FILE] [--all] [--json]',
+  options: { ...stationsOption, ...dbOption, all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
   async run(values) {
+    // Read first: a malformed stations.json is a usage problem, reported before the database is opened.
+    const ids = values.all ? undefined : currentStationIds(values.stations as string);
     const store = SqliteStore.open(values.db as string);
     try {
-      const rows = store.nowPlaying();
+      const rows = ids ? inFileOrder(ids, store.nowPlaying()) : store.nowPlaying();
       if (values.json) {
         console.log(JSON.stringify(rows.map(({ station, play }) => ({ station: station.station, name: station.name, play: play && toExportedPlay(play), health: station })), null, 2));
         return 0;
@@ -28,3 +35,20 @@ export const command: Command = {
     }
   },
 };
+
+/**
+ * The stations to show: those in the stations file, so stations removed from it (their rows stay in the
+ * database with their history) are left out. No stations file at all: every station in the database.
+ */
+function currentStationIds(file: string): string[] | undefined {
+  if (!existsSync(file)) return undefined;
+  return loadStationsFile(file).stations.map((s) => s.id);
+}
+
+/** One row per station of the file, in its order; a station not polled yet has no health record nor play. */
+function inFileOrder(ids: string[], rows: Row[]): Row[] {
+  const byId = new Map(rows.map((r) => [r.station.station, r]));
+  return ids.map(
+    (id) => byId.get(id) ?? { station: { station: id, name: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, consecutiveFailures: 0 }, play: null },
+  );
+}

@@ -15,6 +15,14 @@ export interface PlayStart {
   source: PlaySource;
 }
 
+/** What one flush committed. */
+export interface Flushed {
+  /** The plays it opened (with ids), in order. */
+  opened: StoredPlay[];
+  /** Plays it ended with nothing after them: their stations are silent now (each with its endedAt). */
+  silenced: StoredPlay[];
+}
+
 export interface StationHealth {
   station: string;
   name: string | null;
@@ -55,10 +63,10 @@ export interface PlayStore {
   /** Makes sure a row exists for each station and sets its name (null when absent), written at once. */
   upsertStations(stations: { id: string; name?: string | undefined }[]): void;
   /**
-   * Writes everything queued in one transaction; returns the plays it opened (with ids), in order.
-   * If it throws, nothing was written and the queue is kept for the next flush.
+   * Writes everything queued in one transaction; returns the plays it opened and the stations it left
+   * silent. If it throws, nothing was written and the queue is kept for the next flush.
    */
-  flush(): StoredPlay[];
+  flush(): Flushed;
   /** Number of queued, unflushed writes. */
   pending(): number;
   /** Every station's current play (open), joined with its health. */

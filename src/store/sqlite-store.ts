@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { PlaySource } from '../types.ts';
 import { openDatabase } from './db.ts';
 import { historySql, PLAY_COLUMNS } from './history-sql.ts';
-import type { HistoryQuery, PlayStart, PlayStore, StationHealth, StoredPlay } from './play-store.ts';
+import type { Flushed, HistoryQuery, PlayStart, PlayStore, StationHealth, StoredPlay } from './play-store.ts';
 
 type QueuedWrite =
   | { kind: 'change'; station: string; at: number; next: PlayStart | null }
@@ -32,7 +32,7 @@ export class SqliteStore implements PlayStore {
   /** When each healthy station's success was last queued; absent after a failure. */
   private readonly healthyAt = new Map<string, number>();
   private readonly s;
-  private readonly writeQueue: (writes: QueuedWrite[]) => StoredPlay[];
+  private readonly writeQueue: (writes: QueuedWrite[]) => Flushed;
   private readonly writeStations: (stations: { id: string; name?: string | undefined }[]) => void;
 
   /** Takes a database opened by openDatabase() (migrated, foreign keys on). */
@@ -42,8 +42,7 @@ export class SqliteStore implements PlayStore {
       upsertStation: db.prepare('INSERT INTO stations (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name'),
       // max(): a clock that stepped back must not end a play before it started.
       endOpen: db
-        .prepare('UPDATE plays SET ended_at = max(?, started_at) WHERE station = ? AND ended_at IS NULL RETURNING ended_at')
-        .pluck(),
+        .prepare(`UPDATE plays SET ended_at = max(?, started_at) WHERE station = ? AND ended_at IS NULL RETURNING ${PLAY_COLUMNS}`),
       insertPlay: db.prepare(
         'INSERT INTO plays (station, raw, artist, title, started_at, source) VALUES (@station, @raw, @artist, @title, @startedAt, @source)',
       ),
@@ -59,7 +58,13 @@ export class SqliteStore implements PlayStore {
       playStart: db.prepare('SELECT started_at FROM plays WHERE id = ?').pluck(),
       lastEnd: db.prepare('SELECT ended_at FROM plays WHERE station = ? ORDER BY started_at DESC, id DESC LIMIT 1').pluck(),
     };
-    this.writeQueue = db.transaction((writes: QueuedWrite[]) => writes.flatMap((w) => this.write(w)));
+    this.writeQueue = db.transaction((writes: QueuedWrite[]) => {
+      const flushed: Flushed = { opened: [], silenced: [] };
+      const silent = new Map<string, StoredPlay>();
+      for (const w of writes) this.write(w, flushed.opened, silent);
+      flushed.silenced = [...silent.values()];
+      return flushed;
+    });
     this.writeStations = db.transaction((stations) => {
       for (const st of stations) this.s.upsertStation.run(st.id, st.name ?? null);
     });
@@ -92,12 +97,12 @@ export class SqliteStore implements PlayStore {
     this.writeStations(stations);
   }
 
-  flush(): StoredPlay[] {
-    if (this.queue.length === 0) return [];
+  flush(): Flushed {
+    if (this.queue.length === 0) return { opened: [], silenced: [] };
     // If the transaction throws it rolls back and the queue stays as it was, to be retried by the next flush.
-    const opened = this.writeQueue(this.queue);
+    const flushed = this.writeQueue(this.queue);
     this.queue = [];
-    return opened;
+    return flushed;
   }
 
   pending(): number {
@@ -131,20 +136,25 @@ export class SqliteStore implements PlayStore {
     }
   }
 
-  private write(w: QueuedWrite): StoredPlay[] {
+  /** Writes one queued write; a change adds what it opens to `opened` and keeps `silent` per station. */
+  private write(w: QueuedWrite, opened: StoredPlay[], silent: Map<string, StoredPlay>): void {
     if (w.kind === 'poll') {
       if (w.error === null) this.s.pollOk.run(w.station, w.at);
       else this.s.pollFailed.run(w.station, w.at, w.error);
-      return [];
+      return;
     }
     this.s.ensureStation.run(w.station);
-    const endedAt = this.s.endOpen.get(w.at, w.station) as number | undefined;
-    if (w.next === null) return [];
+    const ended = this.s.endOpen.get(w.at, w.station) as StoredPlay | undefined;
+    if (w.next === null) {
+      if (ended) silent.set(w.station, ended);
+      return;
+    }
+    silent.delete(w.station);
     // Never before the station's previous play ended, so its plays never overlap even if the clock stepped back.
-    const startedAt = endedAt ?? Math.max(w.at, (this.s.lastEnd.get(w.station) as number | null | undefined) ?? w.at);
+    const startedAt = ended?.endedAt ?? Math.max(w.at, (this.s.lastEnd.get(w.station) as number | null | undefined) ?? w.at);
     const play = { station: w.station, ...pick(w.next), startedAt };
     const id = Number(this.s.insertPlay.run(play).lastInsertRowid);
-    return [{ id, ...play, endedAt: null }];
+    opened.push({ id, ...play, endedAt: null });
   }
 }
 

@@ -48,6 +48,21 @@ describe('live play events over Server-Sent Events', () => {
     expect((await client.nextPlay()).play).toMatchObject({ station: b, title: 'second' });
   });
 
+  it('sends an end event, without an id, when a station goes silent', async () => {
+    const client = await open();
+    const onAir = latestPlay(c);
+    await h.play({ [c]: null });
+    let m = await client.next();
+    while (m.event === 'comment') m = await client.next();
+    expect(m.event).toBe('end');
+    expect(m.id).toBeUndefined();
+    expect(JSON.parse(m.data)).toEqual(toExportedPlay(latestPlay(c)));
+    expect(JSON.parse(m.data)).toMatchObject({ station: c, raw: onAir.raw, endedAt: expect.any(String) });
+    // On air again: a play event, as ever.
+    await h.play({ [c]: song('C', 'back') });
+    expect((await client.nextPlay()).play).toMatchObject({ station: c, title: 'back' });
+  });
+
   it('replays what a client missed from its Last-Event-ID, then goes on live without repeats', async () => {
     const first = await open();
     await h.play({ [a]: song('A', 'before the gap') });

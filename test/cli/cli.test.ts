@@ -127,5 +127,12 @@ describe('onair CLI', () => {
     expect((await onair(['export', '--out', out, '--since', '2000-01-01'], { cwd: runDir })).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveLength(2);
     expect((await onair(['export', '--since', 'yesterday'], { cwd: runDir })).code).toBe(2);
+
+    // A removed station leaves `now` (its history stays, and `now --all` still shows it).
+    expect((await onair(['remove', second!.id], { cwd: runDir })).code).toBe(0);
+    const after = await onair(['now'], { cwd: runDir });
+    expect(after.stdout).toContain(`${first!.id}\t`);
+    expect(after.stdout).not.toContain(`${second!.id}\t`);
+    expect((await onair(['now', '--all'], { cwd: runDir })).stdout).toContain(`${second!.id}\tBoards of Canada - Roygbiv ${second!.id}`);
   });
 });

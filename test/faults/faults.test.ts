@@ -121,6 +121,13 @@ describe('faults cost only the faulty station', () => {
     await hungUp('never-answers');
   });
 
+  it('a stream that accepts the connection and never answers: the crawler\'s deadlines, not the reader\'s 10 s', async () => {
+    const run = await crawlWith('silent-stream', stream('never-answers'));
+    expectFailed(run, /^ONAIR_FIRST_BYTE_TIMEOUT\b/);
+    expect(run.health.lastError).toContain(`within ${HTTP.headersTimeoutMs} ms`);
+    await hungUp('never-answers');
+  });
+
   it('a body that never ends', async () => {
     const run = await crawlWith('endless', feed('endless-body', 'xml', { title: 'songs.song[0].title' }));
     expectFailed(run, /^ONAIR_(TIMEOUT|BODY_TIMEOUT)\b/);

@@ -30,10 +30,11 @@ describe('SqliteStore writes', () => {
     store.recordChange('groove', 1000, song('A - One'));
     expect(store.pending()).toBe(1);
     expect(all()).toEqual([]);
-    const opened = store.flush();
+    const { opened, silenced } = store.flush();
     expect(opened).toEqual([
       { id: expect.any(Number), station: 'groove', raw: 'A - One', artist: 'A', title: 'One', startedAt: 1000, endedAt: null, source: 'feed' },
     ]);
+    expect(silenced).toEqual([]);
     expect(store.pending()).toBe(0);
     expect(all()).toEqual(opened);
   });
@@ -51,9 +52,17 @@ describe('SqliteStore writes', () => {
   it('closes the open play without opening another when the change is to nothing', () => {
     store.recordChange('groove', 1000, song('A - One'));
     store.recordChange('groove', 3000, null);
-    expect(store.flush()).toHaveLength(1);
+    const flushed = store.flush();
+    expect(flushed.opened).toHaveLength(1);
+    // The station is silent after this flush: the ended play comes back, with its end.
+    expect(flushed.silenced).toEqual([{ ...flushed.opened[0], endedAt: 3000 }]);
     expect(all().map((p) => p.endedAt)).toEqual([3000]);
     expect(store.openPlays().size).toBe(0);
+    // Silent, then on air again within one flush: nothing is reported silent.
+    store.recordChange('groove', 4000, song('B - Two'));
+    store.recordChange('groove', 5000, null);
+    store.recordChange('groove', 6000, song('C - Three'));
+    expect(store.flush()).toMatchObject({ opened: [{ raw: 'B - Two' }, { raw: 'C - Three' }], silenced: [] });
   });
 
   it('never ends a play before it started nor overlaps the previous one when the clock steps back', () => {
@@ -83,7 +92,7 @@ describe('SqliteStore writes', () => {
     expect(s.pending()).toBe(1000);
 
     db.exec('DROP TRIGGER fail_last');
-    expect(s.flush()).toHaveLength(1000);
+    expect(s.flush().opened).toHaveLength(1000);
     expect(s.pending()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM plays WHERE ended_at IS NULL').pluck().get()).toBe(1000);
     expect(db.prepare('SELECT count(*) FROM stations').pluck().get()).toBe(1000);
@@ -196,7 +205,7 @@ describe('SqliteStore station health', () => {
     store.upsertStations([{ id: 'silent' }]);
     store.recordChange('groove', 1000, song('A - One'));
     store.recordChange('groove', 2000, song('B - Two'));
-    const [opened] = store.flush().slice(-1);
+    const [opened] = store.flush().opened.slice(-1);
     const now = store.nowPlaying();
     expect(now.map((n) => n.station.station)).toEqual(['groove', 'silent']);
     expect(now[0]!.play).toEqual(opened);

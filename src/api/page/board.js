@@ -90,6 +90,14 @@ function onPlay(id, play) {
   entry.tr.classList.add('changed');
 }
 
+/** A station went silent: clear its row, unless a newer play already replaced the one that ended. */
+function onEnd(play) {
+  const entry = rows.get(play.station);
+  if (!entry || entry.data.startedAt !== play.startedAt) return;
+  entry.data = { ...entry.data, raw: null, artist: null, title: null, startedAt: null, source: null };
+  render(entry);
+}
+
 function applyFilter() {
   const q = $('#filter').value.trim().toLowerCase();
   let shown = 0;
@@ -127,6 +135,9 @@ function connect() {
     const item = [Number(e.lastEventId), JSON.parse(e.data)];
     if (early) early.push(item);
     else onPlay(...item);
+  });
+  events.addEventListener('end', (e) => {
+    if (!early) onEnd(JSON.parse(e.data));
   });
   events.addEventListener('open', () => ((connected = true), showStatus()));
   events.addEventListener('error', () => ((connected = false), showStatus()));
