@@ -42,6 +42,14 @@ describe('the now-playing page', () => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   });
 
+  it('clears a station that goes silent, and shows its next title when it is back', async () => {
+    const b = h.stations[1]!.id;
+    await h.play({ [b]: null });
+    await row(b).getByText('nothing playing').waitFor();
+    await h.play({ [b]: song('Portishead', 'Roads') });
+    await row(b).getByText('Roads').waitFor();
+  });
+
   it('filters the board by station name', async () => {
     await page.getByLabel('Filter by name').fill('jazz');
     await expect.poll(() => page.locator('#board tbody tr:visible').allInnerTexts()).toEqual([expect.stringContaining('Jazz Lounge')]);
