@@ -36,8 +36,19 @@ export class ResponseError extends OnairError {
 
 /** The bytes arrived but do not parse as the station's format (garbage, hostile XML, missing mount). */
 export class ParseError extends OnairError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ONAIR_PARSE', message, 'backoff', options);
+  constructor(message: string, options?: { cause?: unknown }, code = 'ONAIR_PARSE') {
+    super(code, message, 'backoff', options);
+  }
+}
+
+/**
+ * The status page answers, but the station's mount is not in it: its source disconnected (off air), or the
+ * mount is misspelt. The pipeline ends the song only once the mount has stayed away a while; a misspelt
+ * mount stays in the station's health as this error.
+ */
+export class MountAbsentError extends ParseError {
+  constructor(message: string) {
+    super(message, undefined, 'ONAIR_MOUNT_ABSENT');
   }
 }
 

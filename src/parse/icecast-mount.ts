@@ -1,5 +1,5 @@
 // Choosing a station's mount among the sources of an Icecast status document (JSON or /admin/stats XML).
-import { ParseError } from '../errors.ts';
+import { MountAbsentError, ParseError } from '../errors.ts';
 
 // listenurl is built from the server's configured <hostname> and port ("http://localhost:8000/jazz"), not
 // from the host we asked: only its path names the mount. Taken as written, not through URL, which would
@@ -18,7 +18,7 @@ function listed(names: string[]): string {
  * The source for `mount`. `mountsOf` gives the names a source answers to (listenurl path, mount attribute).
  * Without a configured mount, the server's only source; no source at all is null (nothing on air).
  * With one: the exact name, else the single listenurl that ends with it (a hostname configured with a
- * path prefix, "example.org/radio"). Throws ParseError naming the mount when it is not there.
+ * path prefix, "example.org/radio"). Throws MountAbsentError naming the mount when it is not there.
  */
 export function pickSource<S>(sources: readonly S[], mountsOf: (s: S) => (string | null)[], mount?: string): S | null {
   const names = sources.map((s) => mountsOf(s).find((m) => m !== null) ?? '?');
@@ -32,5 +32,5 @@ export function pickSource<S>(sources: readonly S[], mountsOf: (s: S) => (string
   const suffixed = sources.filter((s) => mountsOf(s).some((m) => m?.endsWith(wanted)));
   if (suffixed.length === 1) return suffixed[0]!;
   const present = sources.length ? `mounts: ${listed(names)}` : 'no source connected';
-  throw new ParseError(`mount ${wanted} is not in the document (${present})`);
+  throw new MountAbsentError(`mount ${wanted} is not in the document (${present})`);
 }

@@ -2,7 +2,7 @@
 // change -> queue the write. Returns what the poll came to for the scheduler; never throws for station
 // faults (those are logged as one line and recorded in the station's health).
 import type { Clock } from '../clock.ts';
-import { describeError, isExpected, NetworkError, OnairError } from '../errors.ts';
+import { describeError, isExpected, MountAbsentError, NetworkError, OnairError } from '../errors.ts';
 import type { HttpClient } from '../fetch/http.ts';
 import type { StreamSnapshot } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +14,13 @@ import type { PlayStore } from '../store/play-store.ts';
 import type { NowPlaying, PlaySource, Station } from '../types.ts';
 import type { PollResult } from '../scheduler/scheduler.ts';
 import { FeedCache } from './feed-cache.ts';
+
+/**
+ * How long a station's Icecast mount may be missing from its status page before its song is ended (at the
+ * first poll that missed it). Sources drop and reconnect for seconds (a DJ handover); ending the song at once
+ * would then record it twice, an invented change.
+ */
+export const OFF_AIR_AFTER_MS = 60_000;
 
 export type SnapshotReader = (url: string, opts: { signal?: AbortSignal; charset?: string }) => Promise<StreamSnapshot>;
 
@@ -43,6 +50,8 @@ export class Pipeline {
   private junk: string[] = [];
   /** Stations already told about a 'rare' fault (a stream without metadata): said once, not every retry. */
   private readonly toldRare = new Set<string>();
+  /** Since when each station's mount has been missing from its status page. */
+  private readonly absentSince = new Map<string, number>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.feeds = new FeedCache(deps.http, deps.clock);
@@ -66,12 +75,14 @@ export class Pipeline {
       this.observe(station, np, source, at);
       store.recordPoll(station.id, at, null);
       this.toldRare.delete(station.id);
+      this.absentSince.delete(station.id);
       // Guarded: the object would be built on every poll even with debug logging off.
       if (logger.isLevelEnabled('debug')) logger.debug({ station: station.id, source, notModified }, 'poll');
       return 'ok';
     } catch (err) {
       if (signal.aborted) return 'failed';
       this.stats.failures++;
+      if (err instanceof MountAbsentError) return this.mountAbsent(station, err);
       const { code, message } = describeError(err);
       store.recordPoll(station.id, clock.now(), `${code}: ${message}`);
       const rare = err instanceof OnairError && err.policy === 'rare';
@@ -81,6 +92,25 @@ export class Pipeline {
       if (rare) this.toldRare.add(station.id);
       return rare ? 'rare' : 'failed';
     }
+  }
+
+  /**
+   * The mount is not on the status page. Its health says so at once; its song ends once the mount has been
+   * missing for OFF_AIR_AFTER_MS, at the time it was first missed. Polled at the normal interval meanwhile
+   * (no backoff), so a source that comes back is seen within one interval.
+   */
+  private mountAbsent(station: Station, err: MountAbsentError): PollResult {
+    const { clock, store, logger } = this.deps;
+    const now = clock.now();
+    let since = this.absentSince.get(station.id);
+    if (since === undefined) {
+      since = now;
+      this.absentSince.set(station.id, now);
+      logger.warn({ station: station.id, code: err.code, reason: err.message }, 'mount absent; its song ends if it stays away');
+    }
+    store.recordPoll(station.id, now, `${err.code}: ${err.message}`);
+    if (now - since >= OFF_AIR_AFTER_MS) this.observe(station, null, 'feed', since);
+    return 'ok';
   }
 
   /** Records a value read by any source (also the live stream reader): normalise, compare, queue. */
@@ -107,8 +137,14 @@ export class Pipeline {
         if (!station.stream || signal.aborted) throw err;
         const { code } = describeError(err);
         this.deps.logger.debug({ station: station.id, code }, 'feed failed, reading the stream instead');
+        // An off-air mount usually takes its stream with it: then the feed's error is the one that says why.
+        if (err instanceof MountAbsentError) return this.readStream(station, signal).catch(() => Promise.reject(err));
       }
     }
+    return this.readStream(station, signal);
+  }
+
+  private async readStream(station: Station, signal: AbortSignal): Promise<{ np: NowPlaying | null; source: PlaySource; notModified: boolean }> {
     if (!station.stream) throw new Error(`station ${station.id} has neither feed nor stream`);
     const snap = await this.deps.readSnapshot(station.stream.url, { signal, charset: station.charset });
     this.stats.streamBytes += snap.bytesRead;
