@@ -1,7 +1,7 @@
 // What /api/now, the page and the health metric show per station: the stations in stations.json now,
 // each with its open play and a one-word health. Pure: the rows come from the reader.
 import { toExportedPlay } from '../export/history.ts';
-import type { StationHealth, StoredPlay } from '../store/play-store.ts';
+import { rowsInOrder, type NowPlayingRow, type StationHealth } from '../store/play-store.ts';
 import type { PlaySource, Station } from '../types.ts';
 
 export type Health = 'ok' | 'failing' | 'unknown';
@@ -22,18 +22,17 @@ export interface BoardRow {
 }
 
 /** Failing while the last poll failed; unknown until a poll has come back. */
-export function healthOf(h: StationHealth | undefined): Health {
-  if (!h) return 'unknown';
+export function healthOf(h: StationHealth): Health {
   if (h.consecutiveFailures > 0) return 'failing';
   return h.lastSuccessAt === null ? 'unknown' : 'ok';
 }
 
 /** One row per configured station, in the file's order; removed stations (still in the database) are left out. */
-export function boardRows(stations: readonly Station[], rows: { station: StationHealth; play: StoredPlay | null }[]): BoardRow[] {
-  const byId = new Map(rows.map((r) => [r.station.station, r]));
-  return stations.map((s) => {
-    const r = byId.get(s.id);
-    const play = r?.play ? toExportedPlay(r.play) : null;
+export function boardRows(stations: readonly Station[], rows: readonly NowPlayingRow[]): BoardRow[] {
+  const current = rowsInOrder(stations.map((s) => s.id), rows);
+  return stations.map((s, i) => {
+    const r = current[i]!;
+    const play = r.play ? toExportedPlay(r.play) : null;
     return {
       station: s.id,
       name: s.name ?? null,
@@ -42,9 +41,9 @@ export function boardRows(stations: readonly Station[], rows: { station: Station
       title: play?.title ?? null,
       startedAt: play?.startedAt ?? null,
       source: play?.source ?? null,
-      playId: r?.play?.id ?? null,
-      health: healthOf(r?.station),
-      lastError: r?.station.consecutiveFailures ? r.station.lastError : null,
+      playId: r.play?.id ?? null,
+      health: healthOf(r.station),
+      lastError: r.station.consecutiveFailures ? r.station.lastError : null,
     };
   });
 }

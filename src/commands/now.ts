@@ -3,11 +3,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from '../cli.ts';
 import { toExportedPlay } from '../export/history.ts';
 import { loadStationsFile } from '../stations/stations-file.ts';
-import type { StationHealth, StoredPlay } from '../store/play-store.ts';
+import { rowsInOrder } from '../store/play-store.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
 import { dbOption, stationsOption } from './defaults.ts';
-
-type Row = { station: StationHealth; play: StoredPlay | null };
 
 export const command: Command = {
   summary: 'Show what each station is playing now.',
@@ -18,7 +16,7 @@ export const command: Command = {
     const ids = values.all ? undefined : currentStationIds(values.stations as string);
     const store = SqliteStore.open(values.db as string);
     try {
-      const rows = ids ? inFileOrder(ids, store.nowPlaying()) : store.nowPlaying();
+      const rows = ids ? rowsInOrder(ids, store.nowPlaying()) : store.nowPlaying();
       if (values.json) {
         console.log(JSON.stringify(rows.map(({ station, play }) => ({ station: station.station, name: station.name, play: play && toExportedPlay(play), health: station })), null, 2));
         return 0;
@@ -43,12 +41,4 @@ export const command: Command = {
 function currentStationIds(file: string): string[] | undefined {
   if (!existsSync(file)) return undefined;
   return loadStationsFile(file).stations.map((s) => s.id);
-}
-
-/** One row per station of the file, in its order; a station not polled yet has no health record nor play. */
-function inFileOrder(ids: string[], rows: Row[]): Row[] {
-  const byId = new Map(rows.map((r) => [r.station.station, r]));
-  return ids.map(
-    (id) => byId.get(id) ?? { station: { station: id, name: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, consecutiveFailures: 0 }, play: null },
-  );
 }

@@ -32,6 +32,24 @@ export interface StationHealth {
   consecutiveFailures: number;
 }
 
+/** A station's health joined with its open play, as nowPlaying() returns them. */
+export interface NowPlayingRow {
+  station: StationHealth;
+  play: StoredPlay | null;
+}
+
+/**
+ * The rows of the stations in `ids`, in that order: stations removed from stations.json (their rows stay in
+ * the database with their history) are left out, and a station not polled yet gets an empty health record.
+ */
+export function rowsInOrder(ids: readonly string[], rows: readonly NowPlayingRow[]): NowPlayingRow[] {
+  const byId = new Map(rows.map((r) => [r.station.station, r]));
+  return ids.map(
+    (id) =>
+      byId.get(id) ?? { station: { station: id, name: null, lastSuccessAt: null, lastErrorAt: null, lastError: null, consecutiveFailures: 0 }, play: null },
+  );
+}
+
 export interface HistoryQuery {
   /** Only these stations; absent or empty means every station. */
   stations?: string[];
@@ -70,7 +88,7 @@ export interface PlayStore {
   /** Number of queued, unflushed writes. */
   pending(): number;
   /** Every station's current play (open), joined with its health. */
-  nowPlaying(): { station: StationHealth; play: StoredPlay | null }[];
+  nowPlaying(): NowPlayingRow[];
   /**
    * Plays in order, read lazily from the database so memory does not grow with the history. While the
    * iterator is open the connection cannot write (flush throws "busy"): finish or return() it before the
