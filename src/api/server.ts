@@ -50,10 +50,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const stats = new MinuteStats(crawler, clock);
   const metrics = createMetrics(crawler, reader, hub);
-  const offPlays = crawler.onCommit(({ opened, silenced }) => {
-    hub.broadcast(opened);
-    hub.silence(silenced);
-  });
+  const offPlays = crawler.onCommit((flushed) => hub.publish(flushed));
   const server = createServer(createRouter({ crawler, reader, hub, stats, metrics: metrics.registry, logger }));
 
   const teardown = () => {

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { toExportedPlay } from '../export/history.ts';
 import type { Logger } from '../log.ts';
-import type { StoredPlay } from '../store/play-store.ts';
+import type { Flushed, StoredPlay } from '../store/play-store.ts';
 import { ApiError } from './respond.ts';
 
 export interface SseHubOptions {
@@ -83,33 +83,23 @@ export class SseHub {
     this.armHeartbeat();
   }
 
-  /** Sends newly committed plays (in id order) to every live client that wants them. Never throws. */
-  broadcast(plays: StoredPlay[]): void {
+  /**
+   * Sends what a flush committed to every live client that wants it, in one write: the plays it opened (in id
+   * order), then the stations it left silent (none of them opened anything after going silent, so the ends
+   * come last). Never throws.
+   */
+  publish({ opened, silenced }: Flushed): void {
     if (this.clients.size === 0) return;
     try {
-      // Each play is serialised once, however many clients get it.
-      const frames = plays.map((p) => ({ play: p, text: frame(p) }));
+      // Each event is serialised once, however many clients get it.
+      const plays = opened.map((p) => ({ play: p, text: frame(p) }));
+      const ends = silenced.map((p) => ({ play: p, text: endFrame(p) }));
       for (const c of this.clients) {
         if (c.replaying) continue;
         let text = '';
-        for (const f of frames) if (f.play.id > c.lastId && admits(c, f.play)) text += f.text;
-        c.lastId = Math.max(c.lastId, frames.at(-1)?.play.id ?? 0);
-        if (text) this.send(c, text);
-      }
-    } catch (err) {
-      this.opts.logger.error({ err }, 'sending live events failed (a bug); the crawler goes on');
-    }
-  }
-
-  /** Tells every live client that wants them that these plays ended with nothing after them. Never throws. */
-  silence(ended: StoredPlay[]): void {
-    if (this.clients.size === 0 || ended.length === 0) return;
-    try {
-      const frames = ended.map((p) => ({ play: p, text: `event: end\ndata: ${JSON.stringify(toExportedPlay(p))}\n\n` }));
-      for (const c of this.clients) {
-        if (c.replaying) continue;
-        let text = '';
-        for (const f of frames) if (admits(c, f.play)) text += f.text;
+        for (const f of plays) if (f.play.id > c.lastId && admits(c, f.play)) text += f.text;
+        for (const f of ends) if (admits(c, f.play)) text += f.text;
+        c.lastId = Math.max(c.lastId, plays.at(-1)?.play.id ?? 0);
         if (text) this.send(c, text);
       }
     } catch (err) {
@@ -172,6 +162,11 @@ export class SseHub {
 
 function admits(c: Client, p: StoredPlay): boolean {
   return c.stations === null || c.stations.has(p.station);
+}
+
+/** A station went silent: the play that ended, without an id (live only, never replayed). */
+function endFrame(p: StoredPlay): string {
+  return `event: end\ndata: ${JSON.stringify(toExportedPlay(p))}\n\n`;
 }
 
 function frame(p: StoredPlay): string {
