@@ -1,19 +1,8 @@
 // Argument parsing and dispatch only: each subcommand lives in commands/. Exit codes: 0 done, 1 failed,
 // 2 bad usage or bad input (unknown option, invalid URL, duplicate id, invalid stations.json).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from './commands/command.ts';
 import { ConfigError } from './errors.ts';
-
-export interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  /** Positional arguments allowed. */
-  positionals?: boolean;
-  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
-}
-
-/** A usage mistake: printed with the command's usage line, exit code 2. */
-export class UsageError extends Error {}
 
 const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.ts')).command,
@@ -69,13 +58,4 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`onair ${name}: ${(err as Error).message ?? err}`);
     return 1;
   }
-}
-
-/** Reads a positive integer option, or throws a UsageError naming it. */
-export function positiveInt(values: Record<string, unknown>, name: string): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${String(raw)}"`);
-  return n;
 }

@@ -17,7 +17,8 @@ export interface FeedConfig {
   artist?: string;
 }
 
-export type StreamMode = 'live' | 'snapshot';
+export const STREAM_MODES = ['live', 'snapshot'] as const;
+export type StreamMode = (typeof STREAM_MODES)[number];
 
 export interface StreamConfig {
   url: string;

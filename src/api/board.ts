@@ -1,7 +1,7 @@
 // What /api/now, the page and the health metric show per station: the stations in stations.json now,
 // each with its open play and a one-word health. Pure: the rows come from the reader.
 import { toExportedPlay } from '../export/history.ts';
-import { rowsInOrder, type NowPlayingRow, type StationHealth } from '../store/play-store.ts';
+import { rowsInOrder, type NowPlayingRow, type StationHealth } from '../store/contract.ts';
 import type { PlaySource, Station } from '../types.ts';
 
 export type Health = 'ok' | 'failing' | 'unknown';

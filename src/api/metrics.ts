@@ -2,10 +2,10 @@
 // test can start several servers). Counters the crawler already keeps are read at scrape time; polls,
 // lag and commit times are observed as they happen.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Crawler } from '../main.ts';
+import type { CrawlerView } from '../crawler/view.ts';
+import type { PlayReader } from '../store/contract.ts';
 import type { Station } from '../types.ts';
 import { boardRows, HEALTHS } from './board.ts';
-import type { ApiReader } from './reader.ts';
 import type { SseHub } from './sse-hub.ts';
 
 export interface ApiMetrics {
@@ -16,7 +16,7 @@ export interface ApiMetrics {
 /** A station's format label: its feed format, or `icy` for a stream read by snapshots. */
 const formatOf = (s: Station) => s.feed?.format ?? 'icy';
 
-export function createMetrics(crawler: Crawler, reader: ApiReader, hub: SseHub): ApiMetrics {
+export function createMetrics(crawler: CrawlerView, reader: PlayReader, hub: SseHub): ApiMetrics {
   const registry = new Registry();
   const registers = [registry];
 
@@ -39,24 +39,26 @@ export function createMetrics(crawler: Crawler, reader: ApiReader, hub: SseHub):
     flush: (ms) => writes.observe(ms / 1000),
   });
 
-  const { stats } = crawler.pipeline;
-  readCounter(registry, 'onair_polls_not_modified_total', 'Polls answered 304 Not Modified (or served from the shared feed cache unchanged).', () => [[{}, stats.notModified]]);
-  readCounter(registry, 'onair_changes_total', 'Now-playing changes detected.', () => [[{}, stats.changes]]);
-  readCounter(registry, 'onair_bytes_read_total', 'Bytes read from stations, by way of reading.', () => [
-    [{ via: 'http' }, crawler.http.bytesRead],
-    [{ via: 'live' }, crawler.live.bytesRead],
-    [{ via: 'snapshot' }, stats.streamBytes],
-  ]);
-  new Gauge({ name: 'onair_live_streams', help: 'Live stream connections held open.', registers, collect() { this.set(crawler.live.size); } });
+  readCounter(registry, 'onair_polls_not_modified_total', 'Polls answered 304 Not Modified (or served from the shared feed cache unchanged).', () => [[{}, crawler.stats().notModified]]);
+  readCounter(registry, 'onair_changes_total', 'Now-playing changes detected.', () => [[{}, crawler.stats().changes]]);
+  readCounter(registry, 'onair_bytes_read_total', 'Bytes read from stations, by way of reading.', () => {
+    const { bytes } = crawler.stats();
+    return [
+      [{ via: 'http' }, bytes.http],
+      [{ via: 'live' }, bytes.live],
+      [{ via: 'snapshot' }, bytes.snapshot],
+    ];
+  });
+  new Gauge({ name: 'onair_live_streams', help: 'Live stream connections held open.', registers, collect() { this.set(crawler.stats().live); } });
   new Gauge({ name: 'onair_sse_clients', help: 'Clients connected to /api/events.', registers, collect() { this.set(hub.size); } });
   new Gauge({
     name: 'onair_stations',
     help: 'Configured stations by health: ok, failing (last poll failed), unknown (no poll back yet).',
     labelNames: ['health'],
     registers,
-    collect() {
+    async collect() {
       const counts = Object.fromEntries(HEALTHS.map((h) => [h, 0]));
-      for (const row of boardRows(crawler.registry.stations, reader.nowPlaying())) counts[row.health]!++;
+      for (const row of boardRows(crawler.stations(), await reader.nowPlaying())) counts[row.health]!++;
       for (const h of HEALTHS) this.set({ health: h }, counts[h]!);
     },
   });

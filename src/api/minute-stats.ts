@@ -1,7 +1,7 @@
 // The last hour of the crawler, one sample a minute, kept in memory for the page's chart (GET /api/stats):
 // changes, polls, failures and schedule lag per minute. Lost on restart; Prometheus keeps the long view.
 import type { Clock, TimerHandle } from '../clock.ts';
-import type { Crawler } from '../main.ts';
+import type { CrawlerView } from '../crawler/view.ts';
 
 export interface MinuteSample {
   /** End of the minute, ISO 8601 UTC. */
@@ -25,11 +25,11 @@ export class MinuteStats {
   private readonly unobserve: () => void;
 
   constructor(
-    private readonly crawler: Crawler,
+    private readonly crawler: CrawlerView,
     private readonly clock: Clock,
   ) {
     // Changes are counted by the pipeline (live streams too); polls and lag are seen as they happen.
-    this.changesAtStart = crawler.pipeline.stats.changes;
+    this.changesAtStart = crawler.stats().changes;
     this.unobserve = crawler.observe({
       poll: (_station, result) => {
         this.minute.polls++;
@@ -63,7 +63,7 @@ export class MinuteStats {
 
   private take(): void {
     const m = this.minute;
-    const changes = this.crawler.pipeline.stats.changes;
+    const changes = this.crawler.stats().changes;
     this.samples.push({
       at: new Date(this.clock.now()).toISOString(),
       changes: changes - this.changesAtStart,

@@ -1,21 +1,21 @@
-// Which request gets which answer. Handlers read through the API's own connection (reader.ts) and answer
-// from memory or with one bounded query: none waits on the crawler, and the crawler waits on none.
+// Which request gets which answer. Handlers read through the API's own read-only store and answer from
+// memory or with one bounded query: none waits on the crawler, and the crawler waits on none.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { toExportedPlay } from '../export/history.ts';
 import type { Logger } from '../log.ts';
-import type { Crawler } from '../main.ts';
+import type { CrawlerView } from '../crawler/view.ts';
+import { readAll, type PlayReader } from '../store/contract.ts';
 import { boardRows } from './board.ts';
 import { encodeCursor, parseHistoryParams } from './history-query.ts';
 import type { MinuteStats } from './minute-stats.ts';
 import { servePage } from './page.ts';
-import type { ApiReader } from './reader.ts';
 import { ApiError, sendError, sendJson } from './respond.ts';
 import type { SseHub } from './sse-hub.ts';
 
 export interface RouteContext {
-  crawler: Crawler;
-  reader: ApiReader;
+  crawler: CrawlerView;
+  reader: PlayReader;
   hub: SseHub;
   stats: MinuteStats;
   metrics: Registry;
@@ -59,28 +59,28 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
   if (!(await servePage(res, url.pathname))) throw new ApiError(404, `no such resource: ${url.pathname}`);
 }
 
-function now(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): void {
-  sendJson(res, 200, { stations: boardRows(ctx.crawler.registry.stations, ctx.reader.nowPlaying()) });
+async function now(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  sendJson(res, 200, { stations: boardRows(ctx.crawler.stations(), await ctx.reader.nowPlaying()) });
 }
 
-function history(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, url: URL, [rawId]: string[]): void {
+async function history(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, url: URL, [rawId]: string[]): Promise<void> {
   const station = decodeSegment(rawId!);
   const q = parseHistoryParams(url.searchParams);
-  if (!ctx.reader.hasStation(station)) throw new ApiError(404, `unknown station "${station}"`);
+  if (!(await ctx.reader.hasStation(station))) throw new ApiError(404, `unknown station "${station}"`);
   // One row more than asked tells whether another page follows.
-  const rows = ctx.reader.history({ stations: [station], since: q.since, until: q.until, afterId: q.afterId, newestFirst: true, limit: q.limit + 1 });
+  const rows = await readAll(ctx.reader.history({ stations: [station], since: q.since, until: q.until, afterId: q.afterId, newestFirst: true, limit: q.limit + 1 }));
   const page = rows.slice(0, q.limit);
   sendJson(res, 200, { station, plays: page.map(toExportedPlay), next: rows.length > q.limit ? encodeCursor(page.at(-1)!.id) : null });
 }
 
-function events(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+async function events(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   // A HEAD would hold a connection and a client place for a body it never gets.
   if (req.method !== 'GET') throw new ApiError(405, 'the event stream answers GET only');
   for (const key of url.searchParams.keys()) if (key !== 'station') throw new ApiError(400, `unknown query parameter "${key}"; expected station`);
   const wanted = url.searchParams.getAll('station');
   for (const s of wanted) {
     if (s === '') throw new ApiError(400, '"station" must not be empty');
-    if (!ctx.reader.hasStation(s)) throw new ApiError(404, `unknown station "${s}"`);
+    if (!(await ctx.reader.hasStation(s))) throw new ApiError(404, `unknown station "${s}"`);
   }
   const header = req.headers['last-event-id'];
   if (header !== undefined && (typeof header !== 'string' || !/^\d{1,15}$/.test(header))) throw new ApiError(400, `Last-Event-ID must be an event id this API sent, got "${header}"`);
@@ -88,15 +88,15 @@ function events(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, ur
 }
 
 function stats(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): void {
-  const { lag } = ctx.crawler.scheduler;
+  const s = ctx.crawler.stats();
   sendJson(res, 200, {
     minutes: ctx.stats.lastHour,
     now: {
-      stations: ctx.crawler.registry.stations.length,
-      liveStreams: ctx.crawler.live.size,
+      stations: ctx.crawler.stations().length,
+      liveStreams: s.live,
       eventClients: ctx.hub.size,
-      lagP50Ms: lag.percentile(50),
-      lagP99Ms: lag.percentile(99),
+      lagP50Ms: s.lagP50Ms,
+      lagP99Ms: s.lagP99Ms,
     },
   });
 }
@@ -107,9 +107,9 @@ async function metrics(ctx: RouteContext, _req: IncomingMessage, res: ServerResp
   res.end(text);
 }
 
-function healthz(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): void {
+async function healthz(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!ctx.crawler.running) return sendError(res, 503, 'the crawler is not running');
-  if (!ctx.reader.ok) return sendError(res, 503, 'the database cannot be read');
+  if (!(await ctx.reader.ping())) return sendError(res, 503, 'the database cannot be read');
   sendJson(res, 200, { status: 'ok' });
 }
 

@@ -1,21 +1,22 @@
-// The live HTTP API of `onair run --http`: wires the reader, the event hub, the metrics and the minute
-// stats to one node:http server beside a running crawler. What each route answers is in routes.ts.
+// The live HTTP API of `onair run --http`: wires a read-only store, the event hub, the metrics and the minute
+// stats to one node:http server beside a running crawler, which it sees only through its view
+// (crawler/view.ts). What each route answers is in routes.ts.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import type { Crawler } from '../main.ts';
+import type { CrawlerView } from '../crawler/view.ts';
+import { openReader } from '../store/open-store.ts';
 import { createMetrics } from './metrics.ts';
 import { MinuteStats } from './minute-stats.ts';
-import { ApiReader } from './reader.ts';
 import { createRouter } from './routes.ts';
 import { SseHub } from './sse-hub.ts';
 
 export interface ApiServerOptions {
-  crawler: Crawler;
-  /** The crawler's database file, opened again read-only. */
-  dbFile: string;
+  crawler: CrawlerView;
+  /** The crawler's database (its --db), opened again read-only. */
+  db: string;
   host?: string;
   port: number;
   logger?: Logger;
@@ -39,7 +40,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { crawler } = opts;
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? silentLogger();
-  const reader = new ApiReader(opts.dbFile);
+  const reader = await openReader(opts.db);
   const hub = new SseHub({
     clock,
     logger,
@@ -64,7 +65,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await once(server, 'listening');
   } catch (err) {
     teardown();
-    reader.close();
+    await reader.close();
     throw err;
   }
   const address = server.address() as AddressInfo;
@@ -77,7 +78,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      reader.close();
+      await reader.close();
     },
   };
 }

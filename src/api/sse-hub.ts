@@ -9,14 +9,14 @@ import type { ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { toExportedPlay } from '../export/history.ts';
 import type { Logger } from '../log.ts';
-import type { Flushed, StoredPlay } from '../store/play-store.ts';
+import type { Flushed, StoredPlay } from '../store/contract.ts';
 import { ApiError } from './respond.ts';
 
 export interface SseHubOptions {
   clock: Clock;
   logger: Logger;
   /** Plays with an id greater than `after`, in id order, at most `limit`: where a resume reads from. */
-  playsAfter(after: number, limit: number): StoredPlay[];
+  playsAfter(after: number, limit: number): Promise<StoredPlay[]>;
   /** A comment line goes to every client this often, so proxies and browsers keep idle streams open. */
   heartbeatMs?: number;
   maxClients?: number;
@@ -118,10 +118,11 @@ export class SseHub {
   private async replay(c: Client): Promise<void> {
     try {
       for (;;) {
-        const page = this.opts.playsAfter(c.lastId, REPLAY_PAGE);
+        const page = await this.opts.playsAfter(c.lastId, REPLAY_PAGE);
         const text = page.filter((p) => admits(c, p)).map(frame).join('');
         c.lastId = page.at(-1)?.id ?? c.lastId;
-        // The last page: going live in the same turn as the read leaves no commit between the two unseen.
+        // The last page: going live right after the read leaves no commit between the two unseen (a commit
+        // the read missed is published after this turn, and lastId keeps one the read saw from coming twice).
         if (page.length < REPLAY_PAGE) c.replaying = false;
         if (text && !this.send(c, text)) return;
         if (!c.replaying) return;

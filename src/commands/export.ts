@@ -1,10 +1,10 @@
 // `onair export`: the play history as a JSON array, oldest first, streamed row by row.
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { UsageError, type Command } from '../cli.ts';
 import { parseTime, writeHistoryJson } from '../export/history.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
-import { dbOption } from './defaults.ts';
+import { openStore } from '../store/open-store.ts';
+import { UsageError, type Command } from './command.ts';
+import { dbOption } from './options.ts';
 
 export const command: Command = {
   summary: 'Write the play history as a JSON array, oldest first.',
@@ -27,7 +27,7 @@ export const command: Command = {
       }
     };
     const query = { stations: values.station as string[] | undefined, since: time('since'), until: time('until') };
-    const store = SqliteStore.open(values.db as string);
+    const store = await openStore(values.db as string);
     try {
       const out = values.out ? createWriteStream(values.out as string, { mode: 0o600 }) : process.stdout;
       const count = await writeHistoryJson(store.history(query), out);
@@ -38,7 +38,7 @@ export const command: Command = {
       }
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,11 +1,11 @@
 // `onair now`: what each station plays now, from the database (the crawler may be running).
 import { existsSync } from 'node:fs';
-import type { Command } from '../cli.ts';
 import { toExportedPlay } from '../export/history.ts';
 import { loadStationsFile } from '../stations/stations-file.ts';
-import { rowsInOrder } from '../store/play-store.ts';
-import { SqliteStore } from '../store/sqlite-store.ts';
-import { dbOption, stationsOption } from './defaults.ts';
+import { rowsInOrder } from '../store/contract.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Command } from './command.ts';
+import { dbOption, stationsOption } from './options.ts';
 
 export const command: Command = {
   summary: 'Show what each station is playing now.',
@@ -14,9 +14,10 @@ export const command: Command = {
   async run(values) {
     // Read first: a malformed stations.json is a usage problem, reported before the database is opened.
     const ids = values.all ? undefined : currentStationIds(values.stations as string);
-    const store = SqliteStore.open(values.db as string);
+    const store = await openStore(values.db as string);
     try {
-      const rows = ids ? rowsInOrder(ids, store.nowPlaying()) : store.nowPlaying();
+      const all = await store.nowPlaying();
+      const rows = ids ? rowsInOrder(ids, all) : all;
       if (values.json) {
         console.log(JSON.stringify(rows.map(({ station, play }) => ({ station: station.station, name: station.name, play: play && toExportedPlay(play), health: station })), null, 2));
         return 0;
@@ -29,7 +30,7 @@ export const command: Command = {
       }
       return 0;
     } finally {
-      store.close();
+      await store.close();
     }
   },
 };

@@ -1,7 +1,7 @@
 // `onair remove ID`: deletes a station from stations.json (atomically; a running crawler picks it up).
-import { UsageError, type Command } from '../cli.ts';
 import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
-import { stationsOption } from './defaults.ts';
+import { UsageError, type Command } from './command.ts';
+import { stationsOption } from './options.ts';
 
 export const command: Command = {
   summary: 'Remove a station from stations.json.',

@@ -38,10 +38,10 @@ const CHUNK_CHARS = 64 * 1024;
  * Writes `plays` to `out` as a JSON array, one play per line, waiting for 'drain' whenever `out` asks to.
  * Does not end `out`. Resolves to the number of plays written.
  */
-export async function writeHistoryJson(plays: Iterable<Play>, out: NodeJS.WritableStream): Promise<number> {
+export async function writeHistoryJson(plays: AsyncIterable<Play> | Iterable<Play>, out: NodeJS.WritableStream): Promise<number> {
   let count = 0;
   let chunk = '[';
-  for (const p of plays) {
+  for await (const p of plays) {
     chunk += (count === 0 ? '\n' : ',\n') + JSON.stringify(toExportedPlay(p));
     count++;
     if (chunk.length >= CHUNK_CHARS) {

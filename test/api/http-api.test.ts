@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExportedPlay } from '../../src/export/history.ts';
 import { song, startApiHarness, type ApiHarness } from './harness.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 describe('the HTTP API of a running crawler', () => {
   let h: ApiHarness;
@@ -26,7 +27,7 @@ describe('the HTTP API of a running crawler', () => {
     expect(status).toBe(200);
     const rows = body.stations as Record<string, unknown>[];
     expect(rows.map((r) => r.station)).toEqual(h.stations.map((s) => s.id));
-    const [open] = [...h.crawl.crawler.store.history({ stations: [a], newestFirst: true, limit: 1 })];
+    const [open] = (await readAll(h.crawl.crawler.store.history({ stations: [a], newestFirst: true, limit: 1 })));
     expect(rows[0]).toEqual({
       station: a,
       name: `Station ${a}`,
@@ -42,7 +43,7 @@ describe('the HTTP API of a running crawler', () => {
   });
 
   it('pages a station history newest first with an opaque cursor until no page follows', async () => {
-    const all = [...h.crawl.crawler.store.history({ stations: [a], newestFirst: true })].map(toExportedPlay);
+    const all = (await readAll(h.crawl.crawler.store.history({ stations: [a], newestFirst: true }))).map(toExportedPlay);
     expect(all).toHaveLength(SONGS);
     const seen: unknown[] = [];
     let cursor: string | null = null;
@@ -61,7 +62,7 @@ describe('the HTTP API of a running crawler', () => {
   });
 
   it('gives 50 plays by default and limits the history to since and until', async () => {
-    const all = [...h.crawl.crawler.store.history({ stations: [a] })].map(toExportedPlay);
+    const all = (await readAll(h.crawl.crawler.store.history({ stations: [a] }))).map(toExportedPlay);
     const { body: everything } = await json(`/api/stations/${a}/history`);
     expect(everything.plays).toHaveLength(SONGS);
     const [, second, third] = all;

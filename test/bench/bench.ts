@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { DEFAULT_CONCURRENCY } from '../../src/main.ts';
+import { DEFAULTS } from '../../src/config.ts';
 import { startClient } from './client.ts';
 import { runPhase, type PhaseSpec } from './phase.ts';
 import { clientFigures, peerRatios, targets, type ClientFigures, type PeerRatios } from './report.ts';
@@ -189,7 +189,7 @@ try {
   if (quick && (onair.recall < 1 || onair.changes.recordedTwice > 0 || onair.exitCode !== 0)) exitCode = 1;
 
   summary = JSON.stringify({
-    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: values.concurrency ? Number(values.concurrency) : DEFAULT_CONCURRENCY, quick,
+    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: values.concurrency ? Number(values.concurrency) : DEFAULTS.concurrency, quick,
     ...onair,
     peers: Object.fromEntries(peers.map((p) => [p, figures[p] ?? { failed: failures[p] }])),
     ratios, targets: goals,

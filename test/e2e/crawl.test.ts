@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { writeHistoryJson, type ExportedPlay } from '../../src/export/history.ts';
 import { FARM_KINDS, startFeedFarm, type FeedFarm, type Song } from '../farm/feed-farm.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const ROUNDS = 6;
 /** What station i plays in round r: changes most rounds, repeats sometimes, silent now and then. */
@@ -47,9 +48,9 @@ describe('crawling a station farm of every feed format', () => {
     await farm?.close();
   });
 
-  it('records every change of every station once, in order', () => {
+  it('records every change of every station once, in order', async () => {
     for (const s of farm.stations) {
-      const plays = [...crawl.crawler.store.history({ stations: [s.id] })];
+      const plays = (await readAll(crawl.crawler.store.history({ stations: [s.id] })));
       expect(plays.map((p) => p.raw), s.id).toEqual(expected.get(s.id));
     }
   });
@@ -84,8 +85,8 @@ describe('crawling a station farm of every feed format', () => {
     expect(farm.requests.total).toBeLessThan(polls);
   });
 
-  it('records every station as healthy', () => {
-    for (const { station } of crawl.crawler.store.nowPlaying()) {
+  it('records every station as healthy', async () => {
+    for (const { station } of (await crawl.crawler.store.nowPlaying())) {
       expect(station.consecutiveFailures, `${station.station}: ${station.lastError}`).toBe(0);
       expect(station.lastSuccessAt).not.toBeNull();
     }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OFF_AIR_AFTER_MS } from '../../src/pipeline/pipeline.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 /** What /status-json.xsl lists: mount -> title; a mount not in the map is off air. */
 const onAir = new Map<string, string>();
@@ -29,15 +30,15 @@ afterEach(async () => {
 });
 
 const ROUND = 10_000;
-const plays = (station: string) => [...crawl!.crawler.store.history({ stations: [station] })];
-const health = (station: string) => crawl!.crawler.store.nowPlaying().find((r) => r.station.station === station)!;
+const plays = async (station: string) => (await readAll(crawl!.crawler.store.history({ stations: [station] })));
+const health = async (station: string) => (await crawl!.crawler.store.nowPlaying()).find((r) => r.station.station === station)!;
 
 async function startWithSong(): Promise<number> {
   onAir.set('/jazz', 'Miles Davis - So What');
   onAir.set('/soul', 'Nina Simone - Feeling Good');
   crawl = await startTestCrawl(['/jazz', '/soul'].map((m) => ({ id: m.slice(1), feed: { url, format: 'icecast-json', mount: m } })));
   await crawl.round(ROUND);
-  expect(plays('jazz').map((p) => p.raw)).toEqual(['Miles Davis - So What']);
+  expect((await plays('jazz')).map((p) => p.raw)).toEqual(['Miles Davis - So What']);
   return crawl.clock.now();
 }
 
@@ -46,15 +47,15 @@ describe('an Icecast mount that leaves the status page', () => {
     await startWithSong();
     onAir.delete('/jazz');
     await crawl!.round(ROUND);
-    expect(health('jazz').station).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringMatching(/^ONAIR_MOUNT_ABSENT: mount \/jazz is not in the document/) });
-    expect(health('jazz').play?.raw).toBe('Miles Davis - So What');
+    expect((await health('jazz')).station).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringMatching(/^ONAIR_MOUNT_ABSENT: mount \/jazz is not in the document/) });
+    expect((await health('jazz')).play?.raw).toBe('Miles Davis - So What');
     for (let t = 2 * ROUND; t < OFF_AIR_AFTER_MS; t += ROUND) await crawl!.round(ROUND);
     onAir.set('/jazz', 'Miles Davis - So What');
     await crawl!.round(ROUND);
     // One play, still open: the drop invented no change.
-    expect(plays('jazz')).toMatchObject([{ raw: 'Miles Davis - So What', endedAt: null }]);
-    expect(health('jazz').station.consecutiveFailures).toBe(0);
-    expect(plays('soul')).toMatchObject([{ raw: 'Nina Simone - Feeling Good', endedAt: null }]);
+    expect((await plays('jazz'))).toMatchObject([{ raw: 'Miles Davis - So What', endedAt: null }]);
+    expect((await health('jazz')).station.consecutiveFailures).toBe(0);
+    expect((await plays('soul'))).toMatchObject([{ raw: 'Nina Simone - Feeling Good', endedAt: null }]);
   });
 
   it('ends the song at the first poll that missed the mount once it stays away, and sees it return within a round', async () => {
@@ -67,14 +68,14 @@ describe('an Icecast mount that leaves the status page', () => {
     const rounds = Math.ceil(OFF_AIR_AFTER_MS / ROUND);
     for (let i = 0; i < rounds; i++) await crawl!.round(ROUND);
     expect(crawl!.crawler.pipeline.stats.polls - polls).toBe(2 * rounds);
-    const [ended] = plays('jazz');
+    const [ended] = (await plays('jazz'));
     expect(ended!.endedAt).not.toBeNull();
     expect(Math.abs(ended!.endedAt! - firstMissed)).toBeLessThan(ROUND);
-    expect(health('jazz').play).toBeNull();
+    expect((await health('jazz')).play).toBeNull();
 
     onAir.set('/jazz', 'John Coltrane - Naima');
     await crawl!.round(ROUND);
-    expect(plays('jazz').map((p) => p.raw)).toEqual(['Miles Davis - So What', 'John Coltrane - Naima']);
-    expect(health('jazz').station.consecutiveFailures).toBe(0);
+    expect((await plays('jazz')).map((p) => p.raw)).toEqual(['Miles Davis - So What', 'John Coltrane - Naima']);
+    expect((await health('jazz')).station.consecutiveFailures).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { startIcyServer, type IcyServer } from '../helpers/icy-server.ts';
 import { startFeedFarm, type FeedFarm } from '../farm/feed-farm.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 let server: IcyServer | undefined;
 let farm: FeedFarm | undefined;
@@ -17,7 +18,7 @@ afterEach(async () => {
   crawl = server = farm = undefined;
 });
 
-const history = (c: TestCrawl, id: string) => [...c.crawler.store.history({ stations: [id] })].map((p) => ({ raw: p.raw, artist: p.artist, title: p.title, source: p.source, open: p.endedAt === null }));
+const history = async (c: TestCrawl, id: string) => (await readAll(c.crawler.store.history({ stations: [id] }))).map((p) => ({ raw: p.raw, artist: p.artist, title: p.title, source: p.source, open: p.endedAt === null }));
 
 /** Waits (turn by turn, no timers) until the crawler has seen `n` changes in all. */
 async function changesReach(c: TestCrawl, n: number): Promise<void> {
@@ -45,15 +46,15 @@ describe('stations read from their streams', () => {
     await crawl.round(10_000);
     await crawl.round(10_000); // nothing changed: nothing recorded
 
-    expect(history(crawl, 'http')).toEqual([
+    expect((await history(crawl, 'http'))).toEqual([
       { raw: 'A - One', artist: 'A', title: 'One', source: 'stream', open: false },
       { raw: 'A - Two', artist: 'A', title: 'Two', source: 'stream', open: true },
     ]);
-    expect(history(crawl, 'v1').map((p) => p.raw)).toEqual(['B - One', "B - Say 'Hi'; Bye"]);
-    expect(history(crawl, 'bare').map((p) => p.raw)).toEqual(['C - One']);
-    expect(history(crawl, 'latin1').map((p) => p.raw)).toEqual(['Mötley Crüe - Café']);
-    expect(history(crawl, 'vorbis')).toEqual([{ raw: 'D - One', artist: 'D', title: 'One', source: 'stream', open: true }]);
-    for (const { station } of crawl.crawler.store.nowPlaying()) expect(station.consecutiveFailures, station.station).toBe(0);
+    expect((await history(crawl, 'v1')).map((p) => p.raw)).toEqual(['B - One', "B - Say 'Hi'; Bye"]);
+    expect((await history(crawl, 'bare')).map((p) => p.raw)).toEqual(['C - One']);
+    expect((await history(crawl, 'latin1')).map((p) => p.raw)).toEqual(['Mötley Crüe - Café']);
+    expect((await history(crawl, 'vorbis'))).toEqual([{ raw: 'D - One', artist: 'D', title: 'One', source: 'stream', open: true }]);
+    for (const { station } of (await crawl.crawler.store.nowPlaying())) expect(station.consecutiveFailures, station.station).toBe(0);
     expect(crawl.crawler.pipeline.stats.streamBytes).toBeGreaterThan(0);
   });
 
@@ -66,8 +67,8 @@ describe('stations read from their streams', () => {
     server.tick('/live'); // audio with no new title: not a change
     server.setTitle('/live', 'Live - Three');
     await changesReach(crawl, 3);
-    crawl.crawler.flush();
-    expect(history(crawl, 'live').map((p) => p.raw)).toEqual(['Live - One', 'Live - Two', 'Live - Three']);
+    await crawl.crawler.flush();
+    expect((await history(crawl, 'live')).map((p) => p.raw)).toEqual(['Live - One', 'Live - Two', 'Live - Three']);
     expect(server.requests.filter((r) => r.path === '/live')).toHaveLength(1);
     expect(crawl.crawler.live.bytesRead).toBeGreaterThan(3 * 2048);
   });
@@ -87,8 +88,8 @@ describe('stations read from their streams', () => {
     await reconnected;
     server.setTitle('/live', 'Next - Song');
     await changesReach(crawl, 2);
-    crawl.crawler.flush();
-    expect(history(crawl, 'live').map((p) => p.raw)).toEqual(['Same - Song', 'Next - Song']);
+    await crawl.crawler.flush();
+    expect((await history(crawl, 'live')).map((p) => p.raw)).toEqual(['Same - Song', 'Next - Song']);
   });
 
   it('reads the feed while it works and falls back to the stream while it fails', async () => {
@@ -102,15 +103,15 @@ describe('stations read from their streams', () => {
       { id: 'dead-feed', feed: { url: 'http://127.0.0.1:9/stats?sid=1', format: 'shoutcast-v2' }, stream: { url: server.url('/a'), mode: 'snapshot' } },
     ]);
     await crawl.round(10_000);
-    expect(history(crawl, 'good-feed')).toEqual([{ raw: 'Feed - Song', artist: 'Feed', title: 'Song', source: 'feed', open: true }]);
-    expect(history(crawl, 'dead-feed')).toEqual([{ raw: 'Stream - Song', artist: 'Stream', title: 'Song', source: 'stream', open: true }]);
+    expect((await history(crawl, 'good-feed'))).toEqual([{ raw: 'Feed - Song', artist: 'Feed', title: 'Song', source: 'feed', open: true }]);
+    expect((await history(crawl, 'dead-feed'))).toEqual([{ raw: 'Stream - Song', artist: 'Stream', title: 'Song', source: 'stream', open: true }]);
   });
 
   it('backs off a stream without in-stream metadata and says why in its health', async () => {
     server = await startIcyServer({ '/plain': { head: 'http', metaint: null } });
     crawl = await startTestCrawl([{ id: 'plain', stream: { url: server.url('/plain'), mode: 'snapshot' } }]);
     await crawl.round(10_000);
-    const [row] = crawl.crawler.store.nowPlaying();
+    const [row] = (await crawl.crawler.store.nowPlaying());
     expect(row!.station.consecutiveFailures).toBe(1);
     expect(row!.station.lastError).toMatch(/^ONAIR_NO_METADATA/);
     expect(crawl.crawler.scheduler.failuresOf('plain')).toBe(1);

@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseTime, toExportedPlay, writeHistoryJson } from '../../src/export/history.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { openDatabase } from '../../src/store/db.ts';
-import type { StoredPlay } from '../../src/store/play-store.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { openDatabase } from '../../src/store/sqlite/open.ts';
+import type { StoredPlay } from '../../src/store/contract.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 /** Collects text; each write completes on a later turn, so a writer that ignores backpressure piles up. */
 class SlowSink extends Writable {
@@ -29,10 +29,10 @@ describe('export format', () => {
     const store = SqliteStore.open(':memory:');
     store.recordChange('groove', Date.UTC(2026, 10, 28, 10, 0, 0), { raw: 'Artist - Title', artist: 'Artist', title: 'Title', source: 'feed' });
     store.recordChange('groove', Date.UTC(2026, 10, 28, 10, 3, 12), { raw: 'Jingle', artist: null, title: 'Jingle', source: 'stream' });
-    store.flush();
+    await store.flush();
     const out = new SlowSink();
     expect(await writeHistoryJson(store.history({}), out)).toBe(2);
-    store.close();
+    await store.close();
 
     expect(out.text).toBe(
       '[\n' +
@@ -61,14 +61,14 @@ describe('export format', () => {
   it('streams 200k plays from SQLite, waiting for drain so the sink never holds more than a chunk or two', async () => {
     const db = openDatabase(':memory:');
     const store = new SqliteStore(db);
-    store.upsertStations([{ id: 'groove' }]);
+    await store.upsertStations([{ id: 'groove' }]);
     // Filled directly: the export, not the write path, is under test here.
     db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
              INSERT INTO plays (station, raw, artist, title, started_at, ended_at, source)
              SELECT 'groove', 'Artist ' || i || ' - Song', 'Artist ' || i, 'Song', i * 1000, i * 1000 + 1000, 'feed' FROM n`);
     const out = new SlowSink(false);
     expect(await writeHistoryJson(store.history({}), out)).toBe(200_000);
-    store.close();
+    await store.close();
     // Ignoring write() === false would buffer the whole ~30 MB document in the sink.
     expect(out.drains).toBeGreaterThan(10);
     expect(out.maxBuffered).toBeLessThan(256 * 1024);

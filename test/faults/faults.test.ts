@@ -9,6 +9,7 @@ import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
 import { startIcyServer } from '../helpers/icy-server.ts';
 import { HUGE_BYTES, LONG_TITLE, startFaultServer, type Fault, type FaultServer } from './fault-server.ts';
 import { memorySampler, openSockets } from './mode.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const ROUNDS = 3;
 const HTTP = { connectTimeoutMs: 500, headersTimeoutMs: 500, totalTimeoutMs: 1_500 };
@@ -68,15 +69,15 @@ async function crawlWith(name: string, faulty: Record<string, unknown>): Promise
       await crawl.round(10_000);
     }
     for (const s of farm.stations) {
-      const raws = [...crawl.crawler.store.history({ stations: [s.id] })].map((p) => p.raw);
+      const raws = (await readAll(crawl.crawler.store.history({ stations: [s.id] }))).map((p) => p.raw);
       expect(raws, `${s.id} next to ${name}`).toEqual(expected.get(s.id));
     }
-    const rows = crawl.crawler.store.nowPlaying();
+    const rows = (await crawl.crawler.store.nowPlaying());
     for (const { station } of rows.filter((r) => r.station.station !== 'faulty')) {
       expect(station.consecutiveFailures, `${station.station}: ${station.lastError}`).toBe(0);
     }
     const health = rows.find((r) => r.station.station === 'faulty')!.station;
-    const faultyPlays = [...crawl.crawler.store.history({ stations: ['faulty'] })].map((p) => p.raw);
+    const faultyPlays = (await readAll(crawl.crawler.store.history({ stations: ['faulty'] }))).map((p) => p.raw);
     const peak = memory.stop();
     figures.push(`${name} ${((peak.peakRss - peak.startRss) / MB).toFixed(0)}/${((peak.peakHeap - peak.startHeap) / MB).toFixed(0)}`);
     return { crawl, health, faultyPlays, peakRssGrowth: peak.peakRss - peak.startRss, peakHeapGrowth: peak.peakHeap - peak.startHeap };
@@ -220,7 +221,7 @@ describe('faults cost only the faulty station', () => {
       await crawl.round(10_000);
       icy.mount('/flaky', { head: 'http', metaint: 1000, titles: ['Same - Song'] });
       for (let r = 0; r < 6; r++) await crawl.round(10_000);
-      const plays = [...crawl.crawler.store.history({ stations: ['flaky'] })].map((p) => ({ raw: p.raw, open: p.endedAt === null }));
+      const plays = (await readAll(crawl.crawler.store.history({ stations: ['flaky'] }))).map((p) => ({ raw: p.raw, open: p.endedAt === null }));
       expect(plays).toEqual([{ raw: 'Same - Song', open: true }]);
     } finally {
       await crawl.stop();

@@ -19,6 +19,7 @@ import { startTestCrawl, tempDir } from '../helpers/crawl.ts';
 import { startIcyServer, type IcyServer } from '../helpers/icy-server.ts';
 import { onair } from '../helpers/onair-bin.ts';
 import { startFaultServer, type FaultServer } from './fault-server.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const SECRETS = ['Farm-S3cret-77', 'Wrong-S3cret-1', 'Dns-S3cret-2', 'Refused-S3cret-3', 'Stream-S3cret-4', 'NoMeta-S3cret-5', 'Redir-S3cret-6', 'Add-S3cret-7'];
 /** A secret also shows up base64-encoded in a Basic header: look for that too. */
@@ -87,7 +88,7 @@ describe('credentials in station URLs', () => {
     try {
       for (let r = 0; r < 3; r++) await crawl.round(10_000);
       logger.flush?.();
-      const health = crawl.crawler.store.nowPlaying();
+      const health = (await crawl.crawler.store.nowPlaying());
       const byId = new Map(health.map((h) => [h.station.station, h]));
       // The crawl did what it should: credentials were used where they belong.
       expect(byId.get('admin-ok')!.play?.raw).toBe('Admin 0 - Song');
@@ -106,7 +107,7 @@ describe('credentials in station URLs', () => {
       const chunks: string[] = [];
       await writeHistoryJson(crawl.crawler.store.history({}), new Writable({ write: (c, _e, cb) => (chunks.push(String(c)), cb()) }));
       expectNoSecret(chunks.join(''), 'the export');
-      crawl.crawler.flush();
+      await crawl.crawler.flush();
       for (const f of readdirSync(join(crawl.dir, 'data'))) expectNoSecret(readFileSync(join(crawl.dir, 'data', f)).toString('latin1'), `database file ${f}`);
     } finally {
       await crawl.stop();
@@ -199,7 +200,7 @@ describe('hostile station data', () => {
     const crawl = await startTestCrawl([{ id: 'xxe', feed: { url: `${server.origin}/songs.xml`, format: 'xml', title: 'songs.song[0].title' } }]);
     try {
       await crawl.round(10_000);
-      const [row] = crawl.crawler.store.nowPlaying();
+      const [row] = (await crawl.crawler.store.nowPlaying());
       expect(row!.play).toBeNull();
       expect(row!.station.lastError).toMatch(/^ONAIR_PARSE: .*DOCTYPE/);
       expect(JSON.stringify(row)).not.toMatch(/root:/);
@@ -220,7 +221,7 @@ describe('hostile station data', () => {
         farm.setSong(farm.stations[0]!.id, { artist: 'Shell', title: t });
         await crawl.round(10_000);
       }
-      expect([...crawl.crawler.store.history({})].map((p) => p.title)).toEqual(nasty);
+      expect((await readAll(crawl.crawler.store.history({}))).map((p) => p.title)).toEqual(nasty);
       expect(existsSync(marker)).toBe(false);
     } finally {
       await crawl.stop();

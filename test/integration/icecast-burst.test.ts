@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { readStreamSnapshot } from '../../src/fetch/stream/reader.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const METAINT = 16000;
 
@@ -72,6 +73,6 @@ describe("a snapshot of a stream whose connect burst comes a moment after the he
     close = server.close;
     crawl = await startTestCrawl([{ id: 'ice', stream: { url: server.url, mode: 'snapshot' } }]);
     await crawl.round(10_000);
-    expect([...crawl.crawler.store.history({})].map((p) => p.raw)).toEqual(['Now - Playing']);
+    expect((await readAll(crawl.crawler.store.history({}))).map((p) => p.raw)).toEqual(['Now - Playing']);
   });
 });

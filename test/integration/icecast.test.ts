@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
 import { sized } from '../faults/mode.ts';
 import { findProgram, startIcecast, type Icecast, type MountSpec } from './icecast.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const icecastBin = findProgram('icecast2', 'icecast', '/usr/bin/icecast2');
 const ffmpegBin = findProgram('ffmpeg');
@@ -97,7 +98,7 @@ describe.skipIf(missing.length > 0)('onair against a real Icecast 2.4', () => {
     if (checked.length) console.log(`real Icecast: ${checked.length} titles checked (${TITLES.length} titles x ${watched.length} stations)`);
   });
 
-  const current = () => new Map(crawl.crawler.store.nowPlaying().map((r) => [r.station.station, r.play?.raw ?? null]));
+  const current = async () => new Map((await crawl.crawler.store.nowPlaying()).map((r) => [r.station.station, r.play?.raw ?? null]));
 
   it(
     'records every title exactly as sent, from status-json.xsl, /admin/stats and each mount\'s stream',
@@ -115,7 +116,7 @@ describe.skipIf(missing.length > 0)('onair against a real Icecast 2.4', () => {
         const deadline = Date.now() + 30_000;
         for (;;) {
           await crawl.round(10_000);
-          const now = current();
+          const now = (await current());
           const behind = watched.filter((w) => now.get(w.id) !== expectedRaw(t.song, w));
           if (behind.length === 0) break;
           if (Date.now() > deadline) {
@@ -131,22 +132,22 @@ describe.skipIf(missing.length > 0)('onair against a real Icecast 2.4', () => {
       expect(stuck, `stations that never showed the title\n${ice.errorLog()}`).toEqual([]);
       // Every title once, in order: nothing stale recorded between two titles, nothing twice.
       for (const w of watched) {
-        const raws = [...crawl.crawler.store.history({ stations: [w.id] })].map((p) => p.raw);
+        const raws = (await readAll(crawl.crawler.store.history({ stations: [w.id] }))).map((p) => p.raw);
         const want = expected.get(w.id)!;
         // Ogg mounts start with the encoder's own title, before the first update.
         const got = w.mount.initialTitle && raws[0] === w.mount.initialTitle ? raws.slice(1) : raws;
         expect(got, `${w.id} (${w.mount.utf8 ? 'UTF-8 mount' : 'mount without charset'})`).toEqual(want);
       }
-      for (const { station } of crawl.crawler.store.nowPlaying()) {
+      for (const { station } of (await crawl.crawler.store.nowPlaying())) {
         expect(station.lastError === null || station.consecutiveFailures === 0, `${station.station}: ${station.lastError}`).toBe(true);
       }
     },
     TITLES.length * 45_000,
   );
 
-  it('splits artist and title the same way from every source of an MP3 mount', () => {
+  it('splits artist and title the same way from every source of an MP3 mount', async () => {
     for (const mount of MOUNTS.filter((m) => m.codec === 'mp3')) {
-      const rows = crawl.crawler.store.nowPlaying().filter((r) => r.station.station.startsWith(mount.path.slice(1).replace('.', '-')));
+      const rows = (await crawl.crawler.store.nowPlaying()).filter((r) => r.station.station.startsWith(mount.path.slice(1).replace('.', '-')));
       const last = TITLES.at(-1)!.song;
       const [artist, title] = [last.slice(0, last.indexOf(' - ')), last.slice(last.indexOf(' - ') + 3)];
       for (const r of rows) {

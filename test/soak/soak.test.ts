@@ -9,11 +9,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { seededRandom } from '../../src/clock.ts';
-import { HEALTH_REFRESH_MS } from '../../src/store/sqlite-store.ts';
+import { HEALTH_REFRESH_MS } from '../../src/store/write-queue.ts';
 import { startFeedFarm, type FeedFarm } from '../farm/feed-farm.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
 import { startIcyServer, type IcyServer } from '../helpers/icy-server.ts';
 import { openFds, openSockets, sized } from '../faults/mode.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const ROUNDS = sized(300, 3000);
 /** The last rounds hold every flapping station in its final state, long enough for backoff to run out. */
@@ -205,9 +206,9 @@ describe('a time-compressed soak', () => {
       expect(end.timers, 'clock timers waiting').toBeLessThanOrEqual(checkpoint!.timers + 2);
 
       // Every station recorded its songs in the order served, never one twice in a row.
-      const health = new Map(crawl.crawler.store.nowPlaying().map((r) => [r.station.station, r]));
+      const health = new Map((await crawl.crawler.store.nowPlaying()).map((r) => [r.station.station, r]));
       for (const [id, songs] of served) {
-        const raws = [...crawl.crawler.store.history({ stations: [id] })].map((p) => p.raw);
+        const raws = (await readAll(crawl.crawler.store.history({ stations: [id] }))).map((p) => p.raw);
         let at = -1;
         for (const raw of raws) {
           const i = songs.indexOf(raw, at + 1);

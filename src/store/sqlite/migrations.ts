@@ -2,7 +2,7 @@
 // Each runs in its own transaction and bumps PRAGMA user_version inside it, so a crash leaves the
 // database at a whole version (the miniflux / graphile-worker pattern).
 import type Database from 'better-sqlite3';
-import { OnairError } from '../errors.ts';
+import { OnairError } from '../../errors.ts';
 
 /** Migration n (1-based) brings the database to user_version n. */
 export const MIGRATIONS: readonly string[] = [

@@ -1,5 +1,5 @@
 // Builds the SQL for a history query from its filters. Pure: no database here.
-import type { HistoryQuery } from './play-store.ts';
+import type { HistoryQuery } from '../contract.ts';
 
 /** Columns of `plays` under the names of StoredPlay, so rows need no mapping. */
 export const PLAY_COLUMNS =

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/db.ts';
-import { MIGRATIONS } from '../../src/store/migrations.ts';
+import { openDatabase } from '../../../src/store/sqlite/open.ts';
+import { MIGRATIONS } from '../../../src/store/sqlite/migrations.ts';
 
 let dir: string;
 beforeEach(() => {

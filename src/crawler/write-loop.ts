@@ -1,0 +1,65 @@
+// Commits the store's queued writes on a fixed beat (one transaction per beat, however many stations changed),
+// counts what each commit cost, and tells the observers. A commit that fails keeps its writes queued for the
+// next beat; the loop never stops for it.
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { PlayStore } from '../store/contract.ts';
+import type { Observers } from './observers.ts';
+import type { WriteStats } from './view.ts';
+
+export class WriteLoop {
+  readonly stats: WriteStats = { batches: 0, rows: 0, ms: 0, maxMs: 0 };
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  /** The failure of the current outage, so it is logged once, not every beat. */
+  private failing = false;
+
+  constructor(
+    private readonly deps: { store: PlayStore; clock: Clock; logger: Logger; observers: Observers; everyMs: number },
+  ) {}
+
+  start(): void {
+    this.arm();
+  }
+
+  /** Commits what is queued now; rejects if the commit fails (the writes stay queued). */
+  async flush(): Promise<void> {
+    const { store, observers } = this.deps;
+    const rows = store.pending();
+    if (rows === 0) return;
+    const started = performance.now();
+    const flushed = await store.flush();
+    const ms = performance.now() - started;
+    const s = this.stats;
+    s.batches++;
+    s.rows += rows;
+    s.ms += ms;
+    s.maxMs = Math.max(s.maxMs, ms);
+    if (observers.watched) observers.notify((o) => o.flush?.(ms, rows));
+    observers.committed(flushed);
+  }
+
+  /** Stops the beat and commits what is left. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.flush();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer = this.deps.clock.setTimer(this.deps.everyMs, () => void this.beat());
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.flush();
+      if (this.failing) this.deps.logger.info('database writes recovered');
+      this.failing = false;
+    } catch (err) {
+      if (!this.failing) this.deps.logger.error({ err }, 'database write failed; the changes stay queued and are retried');
+      this.failing = true;
+    }
+    this.arm();
+  }
+}

@@ -1,0 +1,190 @@
+// The store contract on SQLite (better-sqlite3). Every statement runs whole inside one call: better-sqlite3 is
+// synchronous, so a commit is one transaction that nothing can interleave with, and history is read in pages,
+// so no statement stays open across an await (an open iterator would make the connection refuse writes).
+import Database from 'better-sqlite3';
+import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
+import { WriteQueue, type QueuedWrite } from '../write-queue.ts';
+import { historySql, PLAY_COLUMNS } from './history-sql.ts';
+import { openDatabase } from './open.ts';
+
+/** Rows per page of a history read: big enough that a query costs little, small enough to bound memory. */
+const HISTORY_PAGE = 1_000;
+
+const HEALTH_COLUMNS = `s.id AS station, s.name, s.last_success_at AS lastSuccessAt, s.last_error_at AS lastErrorAt,
+  s.last_error AS lastError, s.consecutive_failures AS consecutiveFailures`;
+
+/** The reads, on any connection (the crawler's own, or a read-only one beside it: WAL lets both run). */
+export class SqliteReader implements PlayReader {
+  /** Opens an existing database read-only (the API and the CLI beside a running crawler). */
+  static open(file: string): SqliteReader {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return new SqliteReader(db);
+  }
+
+  private readonly r;
+
+  constructor(protected readonly db: Database.Database) {
+    this.r = {
+      openPlays: db.prepare(`SELECT ${PLAY_COLUMNS} FROM plays WHERE ended_at IS NULL`),
+      nowPlaying: db.prepare(`SELECT ${HEALTH_COLUMNS}, p.id AS playId, p.raw, p.artist, p.title,
+        p.started_at AS startedAt, p.source
+        FROM stations s LEFT JOIN plays p ON p.station = s.id AND p.ended_at IS NULL ORDER BY s.id`),
+      playStart: db.prepare('SELECT started_at FROM plays WHERE id = ?').pluck(),
+      // By id, not by start time: a live client resumes from the last event id it saw.
+      playsAfter: db.prepare(`SELECT ${PLAY_COLUMNS} FROM plays WHERE id > ? ORDER BY id LIMIT ?`),
+      hasStation: db.prepare('SELECT 1 FROM stations WHERE id = ?').pluck(),
+      ping: db.prepare('SELECT 1').pluck(),
+    };
+  }
+
+  async openPlays(): Promise<Map<string, StoredPlay>> {
+    const rows = this.r.openPlays.all() as StoredPlay[];
+    return new Map(rows.map((p) => [p.station, p]));
+  }
+
+  async nowPlaying(): Promise<NowPlayingRow[]> {
+    // Without an open play the LEFT JOIN leaves playId and the play columns null.
+    type Row = StationHealth & Pick<StoredPlay, 'raw' | 'artist' | 'title' | 'startedAt' | 'source'> & { playId: number | null };
+    const rows = this.r.nowPlaying.all() as Row[];
+    return rows.map(({ station, name, lastSuccessAt, lastErrorAt, lastError, consecutiveFailures, playId, ...p }) => ({
+      station: { station, name, lastSuccessAt, lastErrorAt, lastError, consecutiveFailures },
+      play: playId === null ? null : { id: playId, station, ...p, endedAt: null },
+    }));
+  }
+
+  async *history(query: HistoryQuery): AsyncGenerator<StoredPlay> {
+    let remaining = query.limit ?? Infinity;
+    let afterId = query.afterId;
+    let cursorStartedAt = afterId === undefined ? undefined : (this.r.playStart.get(afterId) as number | undefined);
+    while (remaining > 0) {
+      const limit = Math.min(HISTORY_PAGE, remaining);
+      const { sql, params } = historySql({ ...query, afterId, limit }, cursorStartedAt);
+      const page = this.db.prepare(sql).all(params) as StoredPlay[];
+      yield* page;
+      if (page.length < limit) return;
+      remaining -= page.length;
+      const last = page.at(-1)!;
+      afterId = last.id;
+      cursorStartedAt = last.startedAt;
+    }
+  }
+
+  async playsAfter(id: number, limit: number): Promise<StoredPlay[]> {
+    return this.r.playsAfter.all(id, limit) as StoredPlay[];
+  }
+
+  async hasStation(id: string): Promise<boolean> {
+    return this.r.hasStation.get(id) !== undefined;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return this.db.open && this.r.ping.get() === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** The crawler's store: changes and poll outcomes queued in memory, committed by flush() in one transaction. */
+export class SqliteStore extends SqliteReader implements PlayStore {
+  /** Opens (creating and migrating) the database file and wraps it; close() closes both. */
+  static override open(file: string): SqliteStore {
+    return new SqliteStore(openDatabase(file));
+  }
+
+  private readonly queue = new WriteQueue();
+  private readonly w;
+  private readonly commitBatch: (writes: QueuedWrite[]) => Flushed;
+  private readonly writeStations: (stations: { id: string; name?: string | undefined }[]) => void;
+
+  /** Takes a database opened by openDatabase() (migrated, foreign keys on). */
+  constructor(db: Database.Database) {
+    super(db);
+    this.w = {
+      ensureStation: db.prepare('INSERT INTO stations (id) VALUES (?) ON CONFLICT DO NOTHING'),
+      upsertStation: db.prepare('INSERT INTO stations (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name'),
+      // max(): a clock that stepped back must not end a play before it started.
+      endOpen: db.prepare(`UPDATE plays SET ended_at = max(?, started_at) WHERE station = ? AND ended_at IS NULL RETURNING ${PLAY_COLUMNS}`),
+      insertPlay: db.prepare(
+        'INSERT INTO plays (station, raw, artist, title, started_at, source) VALUES (@station, @raw, @artist, @title, @startedAt, @source)',
+      ),
+      pollOk: db.prepare(`INSERT INTO stations (id, last_success_at) VALUES (?, ?)
+        ON CONFLICT (id) DO UPDATE SET last_success_at = excluded.last_success_at, consecutive_failures = 0`),
+      pollFailed: db.prepare(`INSERT INTO stations (id, last_error_at, last_error, consecutive_failures) VALUES (?, ?, ?, 1)
+        ON CONFLICT (id) DO UPDATE SET last_error_at = excluded.last_error_at, last_error = excluded.last_error,
+        consecutive_failures = consecutive_failures + 1`),
+      lastEnd: db.prepare('SELECT ended_at FROM plays WHERE station = ? ORDER BY started_at DESC, id DESC LIMIT 1').pluck(),
+    };
+    // immediate: take the write lock before the first read, so a second writer waits (busy_timeout) instead of
+    // failing at its first write with SQLITE_BUSY_SNAPSHOT.
+    const commit = db.transaction((writes: QueuedWrite[]) => {
+      const flushed: Flushed = { opened: [], silenced: [] };
+      const silent = new Map<string, StoredPlay>();
+      for (const w of writes) this.write(w, flushed.opened, silent);
+      flushed.silenced = [...silent.values()];
+      return flushed;
+    });
+    this.commitBatch = (writes) => commit.immediate(writes);
+    const stations = db.transaction((list: { id: string; name?: string | undefined }[]) => {
+      for (const st of list) this.w.upsertStation.run(st.id, st.name ?? null);
+    });
+    this.writeStations = (list) => stations.immediate(list);
+  }
+
+  recordChange(station: string, at: number, next: PlayStart | null): void {
+    this.queue.change(station, at, next);
+  }
+
+  recordPoll(station: string, at: number, error: string | null): void {
+    this.queue.poll(station, at, error);
+  }
+
+  pending(): number {
+    return this.queue.size;
+  }
+
+  async upsertStations(stations: { id: string; name?: string | undefined }[]): Promise<void> {
+    this.writeStations(stations);
+  }
+
+  flush(): Promise<Flushed> {
+    return this.queue.flush(this.commitBatch);
+  }
+
+  override async close(): Promise<void> {
+    if (!this.db.open) return;
+    try {
+      await this.flush();
+    } finally {
+      this.db.close();
+    }
+  }
+
+  /** Writes one queued write; a change adds what it opens to `opened` and keeps `silent` per station. */
+  private write(w: QueuedWrite, opened: StoredPlay[], silent: Map<string, StoredPlay>): void {
+    if (w.kind === 'poll') {
+      if (w.error === null) this.w.pollOk.run(w.station, w.at);
+      else this.w.pollFailed.run(w.station, w.at, w.error);
+      return;
+    }
+    this.w.ensureStation.run(w.station);
+    const ended = this.w.endOpen.get(w.at, w.station) as StoredPlay | undefined;
+    if (w.next === null) {
+      if (ended) silent.set(w.station, ended);
+      return;
+    }
+    silent.delete(w.station);
+    // Never before the station's previous play ended, so its plays never overlap even if the clock stepped back.
+    const startedAt = ended?.endedAt ?? Math.max(w.at, (this.w.lastEnd.get(w.station) as number | null | undefined) ?? w.at);
+    const { raw, artist, title, source } = w.next;
+    const play = { station: w.station, raw, artist, title, source, startedAt };
+    const id = Number(this.w.insertPlay.run(play).lastInsertRowid);
+    opened.push({ id, ...play, endedAt: null });
+  }
+}
