@@ -4,34 +4,35 @@
 interface Entry {
   dueAt: number;
   key: string;
-  version: number;
 }
 
 export class DueQueue {
   private heap: Entry[] = [];
-  private versions = new Map<string, number>();
+  // Each key's live entry, compared by identity, so an entry once replaced, popped or removed stays dead. (A
+  // per-key version count restarted at 1 after a pop or remove and revived the key's old entries.)
+  private live = new Map<string, Entry>();
 
   /** Number of keys queued. */
   get size(): number {
-    return this.versions.size;
+    return this.live.size;
   }
 
   has(key: string): boolean {
-    return this.versions.has(key);
+    return this.live.has(key);
   }
 
   /** Queues key at dueAt, replacing any earlier due time for the same key. */
   push(key: string, dueAt: number): void {
-    const version = (this.versions.get(key) ?? 0) + 1;
-    this.versions.set(key, version);
-    this.heap.push({ dueAt, key, version });
+    const entry = { dueAt, key };
+    this.live.set(key, entry);
+    this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
     // Stale entries are dropped on pop; rebuild when they outnumber live ones so memory stays bounded.
-    if (this.heap.length > 2 * this.versions.size + 64) this.compact();
+    if (this.heap.length > 2 * this.live.size + 64) this.compact();
   }
 
   remove(key: string): void {
-    this.versions.delete(key);
+    this.live.delete(key);
   }
 
   /** Due time of the earliest live entry, or undefined. */
@@ -46,12 +47,12 @@ export class DueQueue {
     const top = this.heap[0];
     if (!top || top.dueAt > now) return undefined;
     this.popTop();
-    this.versions.delete(top.key);
+    this.live.delete(top.key);
     return { key: top.key, dueAt: top.dueAt };
   }
 
   private isLive(e: Entry): boolean {
-    return this.versions.get(e.key) === e.version;
+    return this.live.get(e.key) === e;
   }
 
   private dropStale(): void {

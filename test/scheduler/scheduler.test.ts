@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, flushMicrotasks, seededRandom } from '../../src/clock.ts';
 import { Scheduler, type PollResult, type ScheduledTask } from '../../src/scheduler/scheduler.ts';
+import { firstDelay } from '../../src/scheduler/next-due.ts';
 
 function tasks(n: number, opts: Partial<ScheduledTask> & { hosts?: number } = {}): ScheduledTask[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -216,6 +217,40 @@ describe('Scheduler', () => {
     expect(calls).toBeGreaterThan(2);
     expect(crashes[0]).toBeInstanceOf(TypeError);
     expect(scheduler.failuresOf('x')).toBe(calls);
+  });
+
+  it('polls a station once per interval after an edit moves its due time earlier', async () => {
+    // 'two' falls 1.0 s into a 10 s interval and 'one' 6.7 s: the edit queues the station earlier than it was.
+    expect(firstDelay('two', 10_000)).toBeLessThan(firstDelay('one', 10_000));
+    const h = harness({ concurrency: 100, perHost: 100, holdMs: 1 });
+    // Other stations due all through the interval, as in a real stations file: a stale entry of this station's
+    // then sits under theirs in the queue, not at its top (where a peek would drop it).
+    for (const t of tasks(20)) h.scheduler.upsert(t);
+    h.scheduler.upsert({ id: 'a', intervalMs: 10_000, host: 'h', phaseKey: 'one' });
+    h.scheduler.start();
+    h.scheduler.upsert({ id: 'a', intervalMs: 10_000, host: 'h', phaseKey: 'two' });
+    await h.clock.advance(100_000);
+    await h.scheduler.stop();
+    const polls = h.starts.filter((s) => s.id === 'a').length;
+    expect(polls).toBeGreaterThanOrEqual(9);
+    expect(polls).toBeLessThanOrEqual(11);
+  });
+
+  it('polls a station once per interval after it is removed and added again', async () => {
+    const h = harness({ concurrency: 100, perHost: 100, holdMs: 1 });
+    for (const t of tasks(20)) h.scheduler.upsert(t);
+    const task = { id: 'a', intervalMs: 10_000, host: 'h', phaseKey: 'one' };
+    h.scheduler.upsert(task);
+    h.scheduler.start();
+    // Removed before its first poll (6.7 s in) and added back 3 s later, so it is queued anew 3 s further on.
+    await h.clock.advance(3_000);
+    h.scheduler.remove('a');
+    h.scheduler.upsert(task);
+    await h.clock.advance(100_000);
+    await h.scheduler.stop();
+    const polls = h.starts.filter((s) => s.id === 'a').length;
+    expect(polls).toBeGreaterThanOrEqual(9);
+    expect(polls).toBeLessThanOrEqual(11);
   });
 });
 
