@@ -1,8 +1,8 @@
 // The `xml` format: a station's own XML document (SomaFM's /songs/<channel>.xml, Triton Digital's
 // now-playing feed), read by the station's title and artist paths (syntax in path.ts).
+import { decodeBytes } from '../codec/text.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { pickByPaths } from './path.ts';
-import { decodeBytes } from './text.ts';
 import { xmlReader } from './xml.ts';
 
 const readXml = xmlReader();

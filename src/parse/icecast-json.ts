@@ -1,11 +1,11 @@
 // Icecast 2.4 `/status-json.xsl`: every mount of a server in one document, repaired where Icecast writes
 // invalid JSON. MP3 mounts carry "Artist - Title" in `title`; Ogg mounts send `artist` and `title` apart.
+import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { pickSource, listenUrlPath } from './icecast-mount.ts';
 import { parseJson } from './json.ts';
-import { decodeBytes } from './text.ts';
 
 export interface IcecastJsonDoc {
   sources: Doc[];

@@ -1,10 +1,10 @@
 // Icecast `/admin/stats` (XML, basic auth): `icestats/source[@mount]/title` and, for Ogg, `artist`.
 // The XML parser decodes the character references (`&#xE9;`) Icecast writes for non-ASCII.
+import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { listenUrlPath, pickSource } from './icecast-mount.ts';
-import { decodeBytes } from './text.ts';
 import { xmlReader } from './xml.ts';
 
 export interface IcecastXmlDoc {

@@ -1,7 +1,7 @@
 // From what a station sent to what we record: clean text, artist and title split, junk and idents dropped.
 // Parsers return the text as sent; every cleaning rule lives here, so all formats and ICY agree.
+import { decodeNumericReferences, repairMojibake } from '../codec/text.ts';
 import type { NowPlaying } from '../types.ts';
-import { decodeNumericReferences, repairMojibake } from './text.ts';
 
 /**
  * Texts that are not a song, compared whole and case-insensitively: placeholders of source clients, ad

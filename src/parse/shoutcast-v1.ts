@@ -1,9 +1,9 @@
 // SHOUTcast v1 `/7.html`: `<body>CURRENTLISTENERS,STREAMSTATUS,PEAK,MAX,UNIQUE,BITRATE,SONGTITLE</body>`.
 // The title is everything after the sixth comma (titles contain commas); no charset is ever declared.
+import { decodeBytes, decodeCharacterReferences } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { nowPlaying } from './document.ts';
-import { decodeBytes, decodeCharacterReferences } from './text.ts';
 
 /**
  * v1 servers answer any User-Agent without "Mozilla" with the audio stream instead of the page;

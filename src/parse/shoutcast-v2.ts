@@ -1,11 +1,11 @@
 // SHOUTcast v2 (DNAS 2.x): `/stats?sid=N` (one stream; XML, or lower-case JSON with `&json=1`) and
 // `/statistics` (every stream of the server, `SHOUTCASTSERVER/STREAMSTATS/STREAM[@id]`; `?json=1`: `streams`).
+import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
 import type { FeedConfig } from '../types.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { parseJson } from './json.ts';
-import { decodeBytes } from './text.ts';
 import { xmlReader } from './xml.ts';
 
 export interface ShoutcastV2Stream {

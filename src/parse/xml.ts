@@ -1,8 +1,8 @@
 // The one XML setup shared by every XML format: strict, text-only values, no DTDs, bounded depth.
 // A station's XML is untrusted input; every failure of the parser comes out as a ParseError.
 import { XMLParser } from 'fast-xml-parser';
+import { decodeCharacterReferences } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
-import { decodeCharacterReferences } from './text.ts';
 
 /** Deeper documents are refused; no status feed comes near it (fast-xml-parser throws past this). */
 export const MAX_XML_DEPTH = 100;

@@ -3,9 +3,9 @@
 // never anything else, in bounded time; and the framers give the same result however the bytes are cut.
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IcyDemuxer, parseStreamTitle } from '../../src/parse/icy.ts';
-import { OggTagReader, vorbisComments } from '../../src/parse/ogg.ts';
-import { isPlaylist, parsePlaylist } from '../../src/parse/playlist.ts';
+import { IcyDemuxer, parseStreamTitle } from '../../src/codec/icy.ts';
+import { OggTagReader, vorbisComments } from '../../src/codec/ogg.ts';
+import { isPlaylist, parsePlaylist } from '../../src/codec/playlist.ts';
 import { parseHead } from '../../src/fetch/stream/head.ts';
 import { titleSource } from '../../src/fetch/stream/titles.ts';
 import { icyFrame } from '../helpers/icy-server.ts';

@@ -1,8 +1,8 @@
 // Opens a station stream: writes the GET request by hand, reads the head, follows redirects and
 // playlists, and hands back the socket positioned at the first audio byte. Does not read titles.
+import { isPlaylist, parsePlaylist } from '../../codec/playlist.ts';
+import { decodeBytes } from '../../codec/text.ts';
 import { ConfigError, OnairError, ResponseError } from '../../errors.ts';
-import { isPlaylist, parsePlaylist } from '../../parse/playlist.ts';
-import { decodeBytes } from '../../parse/text.ts';
 import { parseHead, stationHeaders, type StationHeaders, type StreamHead } from './head.ts';
 import { describeUrl, Wire, type ByteMeter } from './wire.ts';
 

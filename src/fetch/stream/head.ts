@@ -1,9 +1,9 @@
 // The response head of a station stream, parsed by hand: SHOUTcast v1 answers `ICY 200 OK`, which every
 // Node HTTP parser rejects (HPE_INVALID_CONSTANT), and some servers send headers with no status line, or
 // audio straight away. Pure: bytes in, a parsed head out.
+import { isOggStart } from '../../codec/ogg.ts';
+import { redecodeHeader } from '../../codec/text.ts';
 import { ResponseError } from '../../errors.ts';
-import { isOggStart } from '../../parse/ogg.ts';
-import { redecodeHeader } from '../../parse/text.ts';
 
 /** A head bigger than this is not a radio server talking. */
 export const MAX_HEAD_BYTES = 16 * 1024;

@@ -1,8 +1,8 @@
 // From stream bytes to titles: picks ICY or Ogg from the head (or the first bytes), and holds back the
 // stale titles that Icecast's connect burst replays. Pure apart from the OnairError it throws.
+import { IcyDemuxer, parseStreamTitle } from '../../codec/icy.ts';
+import { isOggStart, OggTagReader, type OggTags } from '../../codec/ogg.ts';
 import { OnairError } from '../../errors.ts';
-import { IcyDemuxer, parseStreamTitle } from '../../parse/icy.ts';
-import { isOggStart, OggTagReader, type OggTags } from '../../parse/ogg.ts';
 import type { NowPlaying } from '../../types.ts';
 import { metaint, type StreamHead } from './head.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
-import { decodeBytes, decodeCharacterReferences, decodeNumericReferences, redecodeHeader, repairMojibake } from '../../src/parse/text.ts';
+import { decodeBytes, decodeCharacterReferences, decodeNumericReferences, redecodeHeader, repairMojibake } from '../../src/codec/text.ts';
 
 const bytes = (...parts: (string | number)[]) =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'number' ? [p] : [...new TextEncoder().encode(p)])));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPlaylist, parsePlaylist } from '../../src/parse/playlist.ts';
+import { isPlaylist, parsePlaylist } from '../../src/codec/playlist.ts';
 
 describe('isPlaylist', () => {
   it.each([

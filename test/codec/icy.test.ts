@@ -1,7 +1,7 @@
 import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ICY_MAX_BLOCK, IcyDemuxer, parseStreamTitle } from '../../src/parse/icy.ts';
+import { ICY_MAX_BLOCK, IcyDemuxer, parseStreamTitle } from '../../src/codec/icy.ts';
 import { icyFrame } from '../helpers/icy-server.ts';
 
 const bytes = (s: string, encoding: BufferEncoding = 'utf8') => new Uint8Array(Buffer.from(s, encoding));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OGG_MAX_COMMENT_PACKET, OggTagReader, vorbisComments, type OggTags } from '../../src/parse/ogg.ts';
+import { OGG_MAX_COMMENT_PACKET, OggTagReader, vorbisComments, type OggTags } from '../../src/codec/ogg.ts';
 import { commentList, headerPackets, oggCrc, oggPages, OggTrackWriter, type OggCodec } from '../helpers/ogg-pages.ts';
 
 function read(data: Uint8Array, cuts: number[] = []): OggTags[] {

@@ -6,7 +6,7 @@ import { Parser } from 'icecast-parser';
 import { StreamReader } from 'icecast-parser/dist/StreamReader.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStreamSnapshot } from '../../src/fetch/stream/reader.ts';
-import { IcyDemuxer, parseStreamTitle } from '../../src/parse/icy.ts';
+import { IcyDemuxer, parseStreamTitle } from '../../src/codec/icy.ts';
 import { startIcyServer, type IcyServer } from '../helpers/icy-server.ts';
 
 const METAINT = 32;
