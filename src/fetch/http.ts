@@ -1,10 +1,12 @@
 // HTTP GET for status feeds, over undici keep-alive pools: timeouts on connect, headers and the whole body,
 // a byte cap, conditional requests, bounded redirects to http(s) only, credentials from the URL sent as
 // basic auth and kept out of every message. Returns bytes; what they mean is the parsers' business.
+// Failures come out as OnairErrors; anything else thrown in here is a bug and comes out as it is.
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { onAbort } from '../abort.ts';
-import { NetworkError, ResponseError } from '../errors.ts';
+import { NetworkError, OnairError, ResponseError, type ErrorCode } from '../errors.ts';
+import { networkFailure } from './network-failure.ts';
 
 export interface HttpOptions {
   connectTimeoutMs?: number;
@@ -90,7 +92,6 @@ export class HttpClient {
       try {
         res = await this.exchange({ origin: target.origin, path: target.pathname + target.search, method: 'GET', headers }, cancel);
       } catch (err) {
-        if (err instanceof ResponseError) throw err;
         throw networkError(err, opts.signal);
       }
       const { status } = res;
@@ -287,22 +288,28 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-const NETWORK_CODES: Record<string, string> = {
-  UND_ERR_CONNECT_TIMEOUT: 'ONAIR_CONNECT_TIMEOUT',
-  UND_ERR_HEADERS_TIMEOUT: 'ONAIR_HEADERS_TIMEOUT',
-  UND_ERR_BODY_TIMEOUT: 'ONAIR_BODY_TIMEOUT',
+/** undici's timeouts have codes of our own; other network codes stay in the error's `detail`. */
+const TIMEOUTS: Record<string, { code: ErrorCode; message: string }> = {
+  UND_ERR_CONNECT_TIMEOUT: { code: 'ONAIR_CONNECT_TIMEOUT', message: 'connect timeout' },
+  UND_ERR_HEADERS_TIMEOUT: { code: 'ONAIR_HEADERS_TIMEOUT', message: 'headers timeout' },
+  UND_ERR_BODY_TIMEOUT: { code: 'ONAIR_BODY_TIMEOUT', message: 'body timeout' },
 };
 
-/** Maps whatever undici or the socket threw to one NetworkError with a short, credential-free message. */
-function networkError(err: unknown, callerSignal?: AbortSignal): NetworkError {
+/**
+ * Maps what undici, the socket or our own deadline threw to one NetworkError with a short, credential-free
+ * message. OnairErrors pass as they are; so does anything that is not a known network failure (a bug).
+ */
+function networkError(err: unknown, callerSignal?: AbortSignal): unknown {
+  if (err instanceof OnairError) return err;
+  // Our Cancel's DOMExceptions, and undici's RequestAbortedError (named AbortError too).
+  const cancelled = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+  const failure = networkFailure(err);
+  if (!cancelled && !failure) return err;
   if (callerSignal?.aborted) return new NetworkError('ONAIR_ABORTED', 'aborted', { cause: err });
-  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
-    return new NetworkError('ONAIR_TIMEOUT', 'no complete response in time', { cause: err });
-  const code = e?.cause?.code ?? e?.code ?? 'ONAIR_NETWORK';
-  const mapped = NETWORK_CODES[code] ?? code;
-  const message = mapped === code ? `${code}: ${e?.cause?.message ?? e?.message ?? 'network error'}` : mapped.replace('ONAIR_', '').toLowerCase().replaceAll('_', ' ');
-  return new NetworkError(mapped, redactMessage(message), { cause: err });
+  if (cancelled || !failure) return new NetworkError('ONAIR_TIMEOUT', 'no complete response in time', { cause: err });
+  const timeout = TIMEOUTS[failure.code];
+  if (timeout) return new NetworkError(timeout.code, timeout.message, { cause: err });
+  return new NetworkError('ONAIR_NETWORK', redactMessage(failure.message), { cause: err, detail: failure.code });
 }
 
 function redactMessage(message: string): string {

@@ -1,8 +1,8 @@
 // Live mode: one held connection per station, each title change recorded the moment its metadata block
 // arrives; when the server closes or stalls, reconnect after a jittered, capped backoff. The connection
-// itself is the stream reader's; this file only keeps it alive.
+// itself is the stream reader's; this file only keeps it alive, or parks it where the failure's policy says
+// no retry will help (a bug, a wrong entry) until its entry changes.
 import type { Clock, Random, TimerHandle } from '../clock.ts';
-import { describeError, isExpected, OnairError } from '../errors.ts';
 import { ReadPacer } from '../fetch/stream/read-pacer.ts';
 import { openLiveStream } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
@@ -67,6 +67,7 @@ export class LiveStreams {
     return n;
   }
 
+  /** A changed entry replaces the connection: a stream parked after a bug or a config error starts again. */
   upsert(station: Station): void {
     const existing = this.connections.get(station.id);
     if (existing && JSON.stringify(existing.station) === JSON.stringify(station)) return;
@@ -94,7 +95,7 @@ export class LiveStreams {
   }
 
   private connect(conn: Connection): void {
-    const { pipeline, store, clock } = this.deps;
+    const { pipeline, clock } = this.deps;
     const { station } = conn;
     const open = this.deps.open ?? openLiveStream;
     this.closedBytes += conn.meter.bytes;
@@ -106,7 +107,7 @@ export class LiveStreams {
       pacer: this.pacer,
       onHeaders: () => {
         conn.failures = 0;
-        store.recordPoll(station.id, clock.now(), null);
+        pipeline.health.ok(station.id, clock.now());
       },
       onTitle: (np) => {
         pipeline.observe(station, np, 'stream', clock.now());
@@ -119,18 +120,14 @@ export class LiveStreams {
 
   private retry(conn: Connection, err: unknown): void {
     if (this.stopped || conn.abort.signal.aborted || this.connections.get(conn.station.id) !== conn) return;
-    const { clock, logger, store } = this.deps;
+    const { clock, logger, pipeline } = this.deps;
     conn.failures++;
-    if (err) {
-      const { code, message } = describeError(err);
-      store.recordPoll(conn.station.id, clock.now(), `${code}: ${message}`);
-      if (isExpected(err)) logger.warn({ station: conn.station.id, code, reason: message }, 'live stream failed');
-      else logger.error({ station: conn.station.id, err }, 'live stream crashed');
-    } else {
-      logger.info({ station: conn.station.id }, 'live stream closed by the server; reconnecting');
-    }
+    const result = err ? pipeline.health.failed(conn.station.id, err, 'live stream').result : 'failed';
+    if (!err) logger.info({ station: conn.station.id }, 'live stream closed by the server; reconnecting');
+    // Parked: kept in the map, so only an upsert with a changed entry (or a restart) opens it again.
+    if (result === 'disabled') return;
     // A stream without in-stream metadata will not grow some by the next attempt: try again only hourly.
-    const rare = err instanceof OnairError && err.policy === 'rare';
+    const rare = result === 'rare';
     const delay = rare ? RARE_RETRY_MS : backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs ?? 2_000, capMs: this.deps.backoffCapMs ?? 300_000 }, this.deps.random);
     conn.timer = clock.setTimer(delay, () => {
       if (!this.stopped && this.connections.get(conn.station.id) === conn) this.connect(conn);

@@ -1,8 +1,8 @@
 // Where the stages meet: poll one station (feed, else stream snapshot) -> parse -> normalise -> detect
-// change -> queue the write. Returns what the poll came to for the scheduler; never throws for station
-// faults (those are logged as one line and recorded in the station's health).
+// change -> queue the write. Returns what the poll came to for the scheduler; never throws: every failure,
+// a bug included, is recorded in the station's health, logged once, and comes back as its policy.
 import type { Clock } from '../clock.ts';
-import { describeError, isExpected, MountAbsentError, NetworkError, OnairError } from '../errors.ts';
+import { classify, isFinal, NetworkError } from '../errors.ts';
 import type { HttpClient } from '../fetch/http.ts';
 import type { StreamSnapshot } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +14,7 @@ import type { PlayStore } from '../store/play-store.ts';
 import type { NowPlaying, PlaySource, Station } from '../types.ts';
 import type { PollResult } from '../scheduler/scheduler.ts';
 import { FeedCache } from './feed-cache.ts';
+import { HealthRecorder } from './health.ts';
 
 /**
  * How long a station's Icecast mount may be missing from its status page before its song is ended (at the
@@ -46,15 +47,16 @@ export interface PipelineStats {
 export class Pipeline {
   readonly tracker = new ChangeTracker();
   readonly stats: PipelineStats = { polls: 0, reads: 0, failures: 0, notModified: 0, changes: 0, streamBytes: 0 };
+  /** Every station's health, polled or live (LiveStreams reports through it too). */
+  readonly health: HealthRecorder;
   private readonly feeds: FeedCache;
   private junk: string[] = [];
-  /** Stations already told about a 'rare' fault (a stream without metadata): said once, not every retry. */
-  private readonly toldRare = new Set<string>();
   /** Since when each station's mount has been missing from its status page. */
   private readonly absentSince = new Map<string, number>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.feeds = new FeedCache(deps.http, deps.clock);
+    this.health = new HealthRecorder(deps);
     this.tracker.restore([...deps.store.openPlays()].map(([station, play]) => [station, play.raw]));
   }
 
@@ -65,7 +67,7 @@ export class Pipeline {
 
   /** Polls one station once. */
   async poll(station: Station, intervalMs: number, signal: AbortSignal): Promise<PollResult> {
-    const { logger, clock, store } = this.deps;
+    const { logger, clock } = this.deps;
     this.stats.polls++;
     try {
       const { np, source, notModified } = await this.read(station, intervalMs, signal);
@@ -73,42 +75,32 @@ export class Pipeline {
       // A 304 still goes through observe: the document is the last one, but this station may be new to it.
       if (notModified) this.stats.notModified++;
       this.observe(station, np, source, at);
-      store.recordPoll(station.id, at, null);
-      this.toldRare.delete(station.id);
+      this.health.ok(station.id, at);
       this.absentSince.delete(station.id);
       // Guarded: the object would be built on every poll even with debug logging off.
       if (logger.isLevelEnabled('debug')) logger.debug({ station: station.id, source, notModified }, 'poll');
       return 'ok';
     } catch (err) {
+      // Stopping: whatever failed was cut short (an AbortError, not a bug), and nothing is recorded.
       if (signal.aborted) return 'failed';
       this.stats.failures++;
-      if (err instanceof MountAbsentError) return this.mountAbsent(station, err);
-      const { code, message } = describeError(err);
-      store.recordPoll(station.id, clock.now(), `${code}: ${message}`);
-      const rare = err instanceof OnairError && err.policy === 'rare';
-      if (rare && this.toldRare.has(station.id)) logger.debug({ station: station.id, code, reason: message }, 'poll failed');
-      else if (isExpected(err)) logger.warn({ station: station.id, code, reason: message }, rare ? 'poll failed; retrying rarely' : 'poll failed');
-      else logger.error({ station: station.id, err }, 'poll crashed');
-      if (rare) this.toldRare.add(station.id);
-      return rare ? 'rare' : 'failed';
+      const failure = this.health.failed(station.id, err, 'poll');
+      return failure.policy === 'absent' ? this.mountAbsent(station) : failure.result;
     }
   }
 
   /**
-   * The mount is not on the status page. Its health says so at once; its song ends once the mount has been
+   * The mount is not on the status page (its health already says so). Its song ends once the mount has been
    * missing for OFF_AIR_AFTER_MS, at the time it was first missed. Polled at the normal interval meanwhile
    * (no backoff), so a source that comes back is seen within one interval.
    */
-  private mountAbsent(station: Station, err: MountAbsentError): PollResult {
-    const { clock, store, logger } = this.deps;
-    const now = clock.now();
+  private mountAbsent(station: Station): PollResult {
+    const now = this.deps.clock.now();
     let since = this.absentSince.get(station.id);
     if (since === undefined) {
       since = now;
       this.absentSince.set(station.id, now);
-      logger.warn({ station: station.id, code: err.code, reason: err.message }, 'mount absent; its song ends if it stays away');
     }
-    store.recordPoll(station.id, now, `${err.code}: ${err.message}`);
     if (now - since >= OFF_AIR_AFTER_MS) this.observe(station, null, 'feed', since);
     return 'ok';
   }
@@ -134,11 +126,12 @@ export class Pipeline {
         const { doc, notModified } = await this.feeds.get(feed.url, parser, { maxAgeMs: intervalMs / 2, signal, userAgent, charset: station.charset });
         return { np: parser.pick(doc, feed), source: 'feed', notModified };
       } catch (err) {
-        if (!station.stream || signal.aborted) throw err;
-        const { code } = describeError(err);
-        this.deps.logger.debug({ station: station.id, code }, 'feed failed, reading the stream instead');
+        const { policy, reported } = classify(err);
+        // A bug or a wrong entry is not the feed failing: the stream must not stand in and hide it.
+        if (!station.stream || signal.aborted || isFinal(policy)) throw err;
+        this.deps.logger.debug({ station: station.id, code: reported }, 'feed failed, reading the stream instead');
         // An off-air mount usually takes its stream with it: then the feed's error is the one that says why.
-        if (err instanceof MountAbsentError) return this.readStream(station, signal).catch(() => Promise.reject(err));
+        if (policy === 'absent') return this.readStream(station, signal).catch((e: unknown) => Promise.reject(isFinal(classify(e).policy) ? e : err));
       }
     }
     return this.readStream(station, signal);

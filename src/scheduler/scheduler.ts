@@ -16,8 +16,11 @@ export interface ScheduledTask {
   phaseKey: string;
 }
 
-/** What a poll came to: ok (including not-modified), failed (backs off), or rare (retry after rareRetryMs). */
-export type PollResult = 'ok' | 'failed' | 'rare';
+/**
+ * What a poll came to: ok (including not-modified), failed (backs off), rare (retry after rareRetryMs), or
+ * disabled (a bug or a wrong entry: never retried; the task is parked until upsert() brings its entry back).
+ */
+export type PollResult = 'ok' | 'failed' | 'rare' | 'disabled';
 
 export type PollFunction = (task: ScheduledTask, signal: AbortSignal) => Promise<PollResult>;
 
@@ -39,7 +42,7 @@ export interface SchedulerOptions {
    * timer wake-up and each lone request costs syscalls and a wake-up of the other side too.
    */
   tickMs?: number;
-  /** Called when a poll throws instead of returning a result (a bug in the poll function). */
+  /** Called when a poll throws instead of returning a result (a bug in the poll function): the task is disabled. */
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
 
@@ -48,6 +51,8 @@ interface TaskState {
   failures: number;
   inFlight: boolean;
   removed: boolean;
+  /** Parked after a 'disabled' poll: not queued until upsert(). */
+  disabled: boolean;
 }
 
 export class Scheduler {
@@ -88,15 +93,22 @@ export class Scheduler {
     this.tickMs = opts.tickMs ?? 0;
   }
 
-  /** Adds a task, or updates one in place (an interval change takes effect from its next poll). */
+  /**
+   * Adds a task, or updates one in place (an interval change takes effect from its next poll). The station
+   * list upserts only added and changed entries, so a disabled task upserted again is queued again: what
+   * parked it may be fixed.
+   */
   upsert(task: ScheduledTask): void {
     const state = this.tasks.get(task.id);
     if (state) {
       const moved = state.task.phaseKey !== task.phaseKey || state.task.intervalMs !== task.intervalMs;
+      const parked = state.disabled;
       state.task = task;
-      if (moved && !state.inFlight) this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
+      state.disabled = false;
+      if (parked) state.failures = 0;
+      if ((moved || parked) && !state.inFlight) this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
     } else {
-      this.tasks.set(task.id, { task, failures: 0, inFlight: false, removed: false });
+      this.tasks.set(task.id, { task, failures: 0, inFlight: false, removed: false, disabled: false });
       this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
     }
     this.arm();
@@ -112,6 +124,11 @@ export class Scheduler {
 
   has(id: string): boolean {
     return this.tasks.has(id);
+  }
+
+  /** True while a task is parked after a 'disabled' poll. */
+  isDisabled(id: string): boolean {
+    return this.tasks.get(id)?.disabled ?? false;
   }
 
   /** Consecutive failures of a task (0 when healthy or unknown). */
@@ -188,18 +205,26 @@ export class Scheduler {
     this.lag.record(lag);
     this.onLag?.(lag);
     this.polls++;
+    const polled = state.task;
     let result: PollResult;
     try {
-      result = await this.pollFn(state.task, this.stopping.signal);
+      result = await this.pollFn(polled, this.stopping.signal);
     } catch (err) {
-      this.onPollCrash(state.task, err);
-      result = 'failed';
+      this.onPollCrash(polled, err);
+      result = 'disabled';
     }
     state.inFlight = false;
     if (state.removed || !this.running) return;
     const finished = this.clock.now();
+    // Its entry changed while it ran: the new one may be fine, so it backs off instead of being parked.
+    if (result === 'disabled' && state.task !== polled) result = 'failed';
     let next: number;
-    if (result === 'ok') {
+    if (result === 'disabled') {
+      this.failures++;
+      state.failures++;
+      state.disabled = true;
+      return;
+    } else if (result === 'ok') {
       state.failures = 0;
       next = nextDueAfterSuccess(dueAt, finished, state.task.intervalMs);
     } else if (result === 'rare') {

@@ -91,7 +91,7 @@ describe('HttpClient', () => {
     const moved = await client.get(`${url}/away`);
     expect(Buffer.from(moved.body).toString()).toBe('none');
     const err = await client.get('http://admin:s3cret@127.0.0.1:9/admin').catch((e: Error) => e);
-    expect(err).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(err).toMatchObject({ code: 'ONAIR_NETWORK', detail: 'ECONNREFUSED' });
     expect(JSON.stringify({ message: (err as Error).message })).not.toContain('s3cret');
   });
 

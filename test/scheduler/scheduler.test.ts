@@ -197,28 +197,6 @@ describe('Scheduler', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('treats a poll that throws as a failure and keeps the station scheduled', async () => {
-    const clock = new ManualClock(0);
-    const crashes: unknown[] = [];
-    let calls = 0;
-    const scheduler = new Scheduler({
-      clock,
-      random: seededRandom(3),
-      onPollCrash: (_t, err) => crashes.push(err),
-      poll: async () => {
-        calls++;
-        throw new TypeError('bug');
-      },
-    });
-    scheduler.upsert({ id: 'x', intervalMs: 1_000, host: 'h', phaseKey: 'x' });
-    scheduler.start();
-    await clock.advance(20_000);
-    await scheduler.stop();
-    expect(calls).toBeGreaterThan(2);
-    expect(crashes[0]).toBeInstanceOf(TypeError);
-    expect(scheduler.failuresOf('x')).toBe(calls);
-  });
-
   it('polls a station once per interval after an edit moves its due time earlier', async () => {
     // 'two' falls 1.0 s into a 10 s interval and 'one' 6.7 s: the edit queues the station earlier than it was.
     expect(firstDelay('two', 10_000)).toBeLessThan(firstDelay('one', 10_000));

@@ -12,7 +12,7 @@ export interface TitleSource {
 }
 
 export function noMetadata(what: string): OnairError {
-  return new OnairError('ONAIR_NO_METADATA', `${what} carries no in-stream metadata (no icy-metaint, not Ogg)`, 'rare');
+  return new OnairError('ONAIR_NO_METADATA', `${what} carries no in-stream metadata (no icy-metaint, not Ogg)`);
 }
 
 /** ICY when the head has `icy-metaint`, Ogg when its content type or first bytes say so; else throws ONAIR_NO_METADATA. */

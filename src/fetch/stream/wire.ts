@@ -1,10 +1,12 @@
 // One raw TCP/TLS connection to a station, with every wait bounded: connect and head deadlines, an
-// inactivity timeout, an AbortSignal, and a byte meter. Node errors come out as NetworkError.
+// inactivity timeout, an AbortSignal, and a byte meter. The socket's errors come out as NetworkError; what
+// else fails a wire (a reader's OnairError, a bug) comes out as it is.
 // Raw sockets because no Node HTTP client accepts SHOUTcast's `ICY 200 OK` status line.
 import net from 'node:net';
 import tls from 'node:tls';
-import { NetworkError, OnairError } from '../../errors.ts';
+import { NetworkError, OnairError, type ErrorCode } from '../../errors.ts';
 import { onAbort } from '../../abort.ts';
+import { networkFailure } from '../network-failure.ts';
 import type { ReadPacer } from './read-pacer.ts';
 
 /** Returned by read() when no byte arrived within the pause it was given. */
@@ -54,7 +56,7 @@ export class Wire {
   private ended = false;
   private failure: unknown = null;
   /** What an idle timeout fails with; the error itself is built only if it fires (a stack trace per connection was 7 % of the snapshot path). */
-  private idle: { code: string; ms: number } | null = null;
+  private idle: { code: ErrorCode; ms: number } | null = null;
   private closing = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unhookAbort: (() => void) | undefined;
@@ -102,7 +104,7 @@ export class Wire {
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once(https ? 'secureConnect' : 'connect', resolve);
-        socket.once('close', () => reject(socket.errored ?? new NetworkError('ECONNRESET', `connection closed by ${wire.where}`)));
+        socket.once('close', () => reject(socket.errored ?? new NetworkError('ONAIR_NETWORK', `connection closed by ${wire.where}`, { detail: 'ECONNRESET' })));
       });
     } catch (err) {
       wire.destroy();
@@ -118,7 +120,7 @@ export class Wire {
   }
 
   /** Destroys the socket with a timeout error unless cancelled within ms. */
-  deadline(ms: number, code: string, what: string): () => void {
+  deadline(ms: number, code: ErrorCode, what: string): () => void {
     const timer = setTimeout(() => this.socket.destroy(this.timeoutError(code, what, ms)), ms);
     this.timers.add(timer);
     return () => {
@@ -131,7 +133,7 @@ export class Wire {
    * Fails the connection when no byte arrives for ms. A socket timeout, not a timer per chunk: Node
    * re-arms one timer on activity, which matters with thousands of live streams.
    */
-  setIdle(ms: number, code = 'ONAIR_IDLE_TIMEOUT'): void {
+  setIdle(ms: number, code: ErrorCode = 'ONAIR_IDLE_TIMEOUT'): void {
     this.idle = { code, ms };
     this.socket.setTimeout(ms);
   }
@@ -245,17 +247,21 @@ export class Wire {
     this.socket.destroy(abortError(this.signal!));
   };
 
-  /** Node's socket errors (ECONNREFUSED, ECONNRESET, ENOTFOUND, TLS) become NetworkError; ours pass through. */
+  /**
+   * Node's socket errors (ECONNREFUSED, ECONNRESET, ENOTFOUND, TLS) become NetworkError ONAIR_NETWORK with
+   * the system code as its detail; ours pass through, and so does anything else (a bug, never retried as
+   * if the network had failed).
+   */
   private translate(err: unknown): unknown {
     if (this.signal?.aborted) return abortError(this.signal);
     if (err instanceof OnairError) return err;
-    const code = (err as { code?: unknown } | null)?.code;
-    if (typeof code !== 'string') return err;
-    if (code === 'ERR_STREAM_PREMATURE_CLOSE') return new NetworkError('ECONNRESET', `connection to ${this.where} closed`, { cause: err });
-    return new NetworkError(code, `${code} from ${this.where}`, { cause: err });
+    const failure = networkFailure(err);
+    if (!failure) return err;
+    if (failure.code === 'ERR_STREAM_PREMATURE_CLOSE') return new NetworkError('ONAIR_NETWORK', `connection to ${this.where} closed`, { cause: err, detail: 'ECONNRESET' });
+    return new NetworkError('ONAIR_NETWORK', `${failure.message} (${this.where})`, { cause: err, detail: failure.code });
   }
 
-  private timeoutError(code: string, what: string, ms: number): NetworkError {
+  private timeoutError(code: ErrorCode, what: string, ms: number): NetworkError {
     return new NetworkError(code, `no ${what} from ${this.where} within ${ms} ms`);
   }
 }

@@ -40,7 +40,6 @@ export function migrate(db: Database.Database): void {
     throw new OnairError(
       'ONAIR_DB_TOO_NEW',
       `database ${db.name} has schema version ${current}, newer than this onair knows (${MIGRATIONS.length}); upgrade onair`,
-      'disable',
     );
   }
   MIGRATIONS.slice(current).forEach((sql, i) => {

@@ -83,7 +83,7 @@ describe('openStream', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as net.AddressInfo;
     await new Promise((resolve) => probe.close(resolve));
-    await expect(readStreamSnapshot(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ name: 'NetworkError', code: 'ECONNREFUSED', policy: 'backoff' });
+    await expect(readStreamSnapshot(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ name: 'NetworkError', code: 'ONAIR_NETWORK', detail: 'ECONNREFUSED', policy: 'backoff' });
   });
 
   it('times out a TLS handshake that never completes as ONAIR_CONNECT_TIMEOUT', async () => {
