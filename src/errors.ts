@@ -39,7 +39,7 @@ export const ERRORS = {
   ONAIR_NO_METADATA: { policy: 'rare', meaning: 'a stream without in-stream metadata (no icy-metaint, not Ogg)' },
   // Configuration (ConfigError).
   ONAIR_CONFIG: { policy: 'disable', meaning: 'stations.json or the command line is wrong; the message names the file, station and field' },
-  ONAIR_BAD_URL: { policy: 'backoff', meaning: "a URL, a station's or a redirect's, that is not an http(s) URL" },
+  ONAIR_BAD_URL: { policy: 'disable', meaning: 'a station URL that is not an http(s) URL' },
   // The process.
   ONAIR_DB_TOO_NEW: { policy: 'stop', meaning: 'the database was written by a newer onair' },
   ONAIR_BUG: { policy: 'disable', meaning: 'a thrown value that is not an OnairError (TypeError, RangeError…): a bug in onair, logged with its stack' },
@@ -101,8 +101,8 @@ export class MountAbsentError extends ParseError {
 
 /** stations.json or a command line is wrong; names the file, station and field. */
 export class ConfigError extends OnairError {
-  constructor(message: string) {
-    super('ONAIR_CONFIG', message);
+  constructor(message: string, code: 'ONAIR_CONFIG' | 'ONAIR_BAD_URL' = 'ONAIR_CONFIG') {
+    super(code, message);
   }
 }
 

@@ -1,6 +1,7 @@
 // Station URLs often point to a playlist (.pls, .m3u, .m3u8) that names the real streams. Pure: text in,
 // absolute http/https URLs out, in the playlist's order. HLS playlists are not radio streams with ICY
 // metadata and give no URLs.
+import { resolveHttpUrl } from '../url.ts';
 
 const PLAYLIST_TYPES = new Set([
   'audio/x-scpls',
@@ -45,17 +46,8 @@ export function parsePlaylist(text: string, contentType?: string, url?: string |
   }
   const out: string[] = [];
   for (const entry of entries) {
-    const resolved = resolveHttp(entry, url);
+    const resolved = resolveHttpUrl(entry, url)?.href;
     if (resolved && !out.includes(resolved)) out.push(resolved);
   }
   return out;
-}
-
-function resolveHttp(entry: string, base?: string | URL): string | null {
-  try {
-    const u = new URL(entry, base);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
-  } catch {
-    return null;
-  }
 }

@@ -3,11 +3,11 @@
 import { UsageError, type Command } from '../cli.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import { HttpClient } from '../fetch/http.ts';
-import { redactUrl } from '../log.ts';
 import { detectFormat } from '../stations/detect-format.ts';
-import { isHttpUrl, validateStation } from '../stations/schema.ts';
+import { validateStation } from '../stations/schema.ts';
 import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
 import { FEED_FORMATS, type FeedFormat } from '../types.ts';
+import { isHttpUrl, redactUrl } from '../url.ts';
 import { stationsOption } from './defaults.ts';
 
 export const command: Command = {

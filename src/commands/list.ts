@@ -1,7 +1,7 @@
 // `onair list`: the stations in stations.json, one per line (or JSON).
 import type { Command } from '../cli.ts';
-import { withoutCredentials } from '../fetch/http.ts';
 import { loadStationsFile } from '../stations/stations-file.ts';
+import { withoutCredentials } from '../url.ts';
 import { stationsOption } from './defaults.ts';
 
 export const command: Command = {

@@ -6,6 +6,7 @@ import { Agent, interceptors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { onAbort } from '../abort.ts';
 import { NetworkError, OnairError, ResponseError, type ErrorCode } from '../errors.ts';
+import { basicAuth, parseHttpUrl, redactUrl, redirectTarget, withoutCredentials } from '../url.ts';
 import { networkFailure } from './network-failure.ts';
 
 export interface HttpOptions {
@@ -99,7 +100,7 @@ export class HttpClient {
         const location = header(res.headers, 'location');
         if (!location) throw new ResponseError('ONAIR_BAD_REDIRECT', `HTTP ${status} without a Location`, status);
         if (hop >= this.opts.maxRedirects) throw new ResponseError('ONAIR_TOO_MANY_REDIRECTS', `more than ${this.opts.maxRedirects} redirects`, status);
-        const next = parseHttpUrl(location, target);
+        const next = redirectTarget(location, target, status);
         // Credentials go only where the user sent them, never to another origin a redirect names.
         auth = next.username ? basicAuth(next) : next.origin === target.origin ? auth : undefined;
         target = next;
@@ -256,33 +257,6 @@ class BodyCollector implements Dispatcher.DispatchHandler {
 
 const EMPTY = new Uint8Array(0);
 
-function parseHttpUrl(url: string, base?: URL): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url, base);
-  } catch {
-    throw new ResponseError('ONAIR_BAD_URL', 'not a valid URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new ResponseError('ONAIR_BAD_URL', `scheme ${parsed.protocol} is not http or https`);
-  return parsed;
-}
-
-function basicAuth(url: URL): string | undefined {
-  if (!url.username && !url.password) return undefined;
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-}
-
-/** The URL with user:password removed, safe to log or store. */
-export function withoutCredentials(url: URL | string): string {
-  const u = new URL(url.toString());
-  u.username = '';
-  u.password = '';
-  return u.toString();
-}
-
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -309,9 +283,5 @@ function networkError(err: unknown, callerSignal?: AbortSignal): unknown {
   if (cancelled || !failure) return new NetworkError('ONAIR_TIMEOUT', 'no complete response in time', { cause: err });
   const timeout = TIMEOUTS[failure.code];
   if (timeout) return new NetworkError(timeout.code, timeout.message, { cause: err });
-  return new NetworkError('ONAIR_NETWORK', redactMessage(failure.message), { cause: err, detail: failure.code });
-}
-
-function redactMessage(message: string): string {
-  return message.replace(/\/\/[^/@\s]*@/g, '//***@');
+  return new NetworkError('ONAIR_NETWORK', redactUrl(failure.message), { cause: err, detail: failure.code });
 }

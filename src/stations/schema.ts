@@ -3,18 +3,9 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { FEED_FORMATS, type Station } from '../types.ts';
+import { isHttpUrl } from '../url.ts';
 
 export const DEFAULT_INTERVAL_SECONDS = 10;
-
-/** Only http and https: a station URL is never a file path or another scheme. */
-export function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 function isCharset(label: string): boolean {
   try {

@@ -2,9 +2,10 @@
 // playlists, and hands back the socket positioned at the first audio byte. Does not read titles.
 import { isPlaylist, parsePlaylist } from '../../codec/playlist.ts';
 import { decodeBytes } from '../../codec/text.ts';
-import { ConfigError, OnairError, ResponseError } from '../../errors.ts';
+import { OnairError, ResponseError } from '../../errors.ts';
+import { basicAuth, describeUrl, parseHttpUrl, redirectTarget } from '../../url.ts';
 import { parseHead, stationHeaders, type StationHeaders, type StreamHead } from './head.ts';
-import { describeUrl, Wire, type ByteMeter } from './wire.ts';
+import { Wire, type ByteMeter } from './wire.ts';
 
 export const MAX_REDIRECTS = 5;
 /** A playlist is a few lines; anything bigger is a stream or garbage. */
@@ -37,11 +38,12 @@ export interface StreamConnection {
 
 type Resolved = Required<Omit<ConnectOptions, 'signal'>> & { signal?: AbortSignal };
 
-/** Connects to a stream URL (http/https, credentials in the URL become basic auth). The caller destroys the wire. */
+/**
+ * Connects to a stream URL (http/https, else ONAIR_BAD_URL; credentials in the URL become basic auth). The
+ * caller destroys the wire.
+ */
 export async function openStream(url: string | URL, opts: ConnectOptions = {}): Promise<StreamConnection> {
-  const target = new URL(url);
-  if (!isHttp(target)) throw new ConfigError(`stream URL must be http or https, got ${target.protocol}`);
-  return open(target, {
+  return open(parseHttpUrl(url), {
     signal: opts.signal,
     connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
     firstByteTimeoutMs: opts.firstByteTimeoutMs ?? 10_000,
@@ -60,7 +62,7 @@ async function open(url: URL, opts: Resolved, hops: number): Promise<StreamConne
       const location = head.headers.get('location');
       if (head.status >= 300 && head.status < 400 && location) {
         if (++hops > MAX_REDIRECTS) throw tooManyHops(url, head.status);
-        url = redirectTarget(location, url);
+        url = redirectTarget(location, url, head.status);
         continue;
       }
       if (head.status < 200 || head.status >= 300) {
@@ -109,10 +111,8 @@ export function requestHead(url: URL, userAgent: string): string {
     'Icy-MetaData: 1',
     'Connection: close',
   ];
-  if (url.username || url.password) {
-    const credentials = `${safeDecode(url.username)}:${safeDecode(url.password)}`;
-    lines.push(`Authorization: Basic ${Buffer.from(credentials).toString('base64')}`);
-  }
+  const auth = basicAuth(url);
+  if (auth) lines.push(`Authorization: ${auth}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -149,29 +149,6 @@ async function readPlaylist(wire: Wire, head: StreamHead, first: Uint8Array, tim
   return decodeBytes(Buffer.concat(parts).subarray(0, Math.min(size, expected)));
 }
 
-function redirectTarget(location: string, base: URL): URL {
-  let target: URL;
-  try {
-    target = new URL(location, base);
-  } catch {
-    throw new ResponseError('ONAIR_BAD_REDIRECT', `${describeUrl(base)} redirects to an invalid URL`);
-  }
-  if (!isHttp(target)) throw new ResponseError('ONAIR_BAD_REDIRECT', `${describeUrl(base)} redirects to ${target.protocol}`);
-  return target;
-}
-
 function tooManyHops(url: URL, status?: number): ResponseError {
   return new ResponseError('ONAIR_TOO_MANY_REDIRECTS', `more than ${MAX_REDIRECTS} redirects or playlists, last at ${describeUrl(url)}`, status);
-}
-
-function isHttp(url: URL): boolean {
-  return url.protocol === 'http:' || url.protocol === 'https:';
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

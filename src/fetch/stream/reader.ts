@@ -3,11 +3,12 @@
 // each; reconnecting with backoff is the caller's job.
 import { ResponseError } from '../../errors.ts';
 import type { NowPlaying } from '../../types.ts';
+import { describeUrl } from '../../url.ts';
 import { openStream, type ConnectOptions, type StreamConnection } from './connection.ts';
 import type { StationHeaders } from './head.ts';
 import { BurstGate, titleSource } from './titles.ts';
 import type { ReadPacer } from './read-pacer.ts';
-import { describeUrl, PAUSED, type ByteMeter } from './wire.ts';
+import { PAUSED, type ByteMeter } from './wire.ts';
 
 export type { StationHeaders } from './head.ts';
 export type { ByteMeter } from './wire.ts';

@@ -6,6 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { NetworkError, OnairError, type ErrorCode } from '../../errors.ts';
 import { onAbort } from '../../abort.ts';
+import { describeUrl } from '../../url.ts';
 import { networkFailure } from '../network-failure.ts';
 import type { ReadPacer } from './read-pacer.ts';
 
@@ -21,11 +22,6 @@ export interface WireOptions {
   signal?: AbortSignal;
   connectTimeoutMs: number;
   meter: ByteMeter;
-}
-
-/** `http://host:port/path`, never the user:password part — safe for messages and logs. */
-export function describeUrl(url: URL): string {
-  return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
 /** What an aborted operation rejects with: the signal's reason when it is an Error (as fetch does). */

@@ -93,7 +93,7 @@ describe('openStream', () => {
   });
 
   it('rejects a stream URL that is not http or https', async () => {
-    await expect(openStream('ftp://r.example/x')).rejects.toMatchObject({ code: 'ONAIR_CONFIG' });
+    await expect(openStream('ftp://r.example/x')).rejects.toMatchObject({ code: 'ONAIR_BAD_URL', policy: 'disable' });
   });
 
   it('rejects at once when the signal is already aborted', async () => {
