@@ -5,12 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExportedPlay } from '../../src/export/history.ts';
 import { song, startApiHarness, type ApiHarness } from './harness.ts';
 import { openEvents, type SseClient } from './sse-client.ts';
-
-/** Loops (one event-loop turn per try) until `check` passes; for state the server learns from a socket. */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) if (await check()) return;
-  throw new Error(`never happened: ${what}`);
-}
+import { waitFor } from '../helpers/wait.ts';
+import { readAll } from '../../src/store/contract.ts';
 
 const eventClients = async (url: string) => ((await (await fetch(`${url}/api/stats`)).json()) as { now: { eventClients: number } }).now.eventClients;
 
@@ -23,7 +19,7 @@ describe('live play events over Server-Sent Events', () => {
     clients.push(client);
     return client;
   };
-  const latestPlay = (station: string) => [...h.crawl.crawler.store.history({ stations: [station], newestFirst: true, limit: 1 })][0]!;
+  const latestPlay = async (station: string) => (await readAll(h.crawl.crawler.store.history({ stations: [station], newestFirst: true, limit: 1 })))[0]!;
 
   beforeAll(async () => {
     h = await startApiHarness({ stations: 3 });
@@ -40,7 +36,7 @@ describe('live play events over Server-Sent Events', () => {
     expect(client.res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
     await h.play({ [a]: song('Nina Simone', 'Feeling Good') });
     const event = await client.nextPlay();
-    const stored = latestPlay(a);
+    const stored = (await latestPlay(a));
     expect(event).toEqual({ id: stored.id, play: toExportedPlay(stored) });
     expect(event.play).toMatchObject({ station: a, raw: 'Nina Simone - Feeling Good', artist: 'Nina Simone', title: 'Feeling Good', endedAt: null, source: 'feed' });
     // The previous play's end is the database's business; one change is one event.
@@ -50,13 +46,13 @@ describe('live play events over Server-Sent Events', () => {
 
   it('sends an end event, without an id, when a station goes silent', async () => {
     const client = await open();
-    const onAir = latestPlay(c);
+    const onAir = (await latestPlay(c));
     await h.play({ [c]: null });
     let m = await client.next();
     while (m.event === 'comment') m = await client.next();
     expect(m.event).toBe('end');
     expect(m.id).toBeUndefined();
-    expect(JSON.parse(m.data)).toEqual(toExportedPlay(latestPlay(c)));
+    expect(JSON.parse(m.data)).toEqual(toExportedPlay((await latestPlay(c))));
     expect(JSON.parse(m.data)).toMatchObject({ station: c, raw: onAir.raw, endedAt: expect.any(String) });
     // On air again: a play event, as ever.
     await h.play({ [c]: song('C', 'back') });
@@ -103,7 +99,7 @@ describe('live play events over Server-Sent Events', () => {
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({ error: 'too many event clients (2); retry later' });
     one!.close();
-    await until(async () => (await eventClients(capped.url)) === 1, 'the server saw the client leave');
+    await waitFor(async () => (await eventClients(capped.url)) === 1, { what: 'the server to see the client leave' });
     const third = await openEvents(`${capped.url}/api/events`);
     expect(third.res.statusCode).toBe(200);
     await capped.close();
@@ -120,7 +116,7 @@ describe('a client that stops reading', () => {
       stalled.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
       stalled.pause();
       const reader = await openEvents(`${h.api.url}/api/events`);
-      await until(async () => (await eventClients(h.api.url)) === 2, 'both clients connected');
+      await waitFor(async () => (await eventClients(h.api.url)) === 2, { what: 'both clients to connect' });
       const big = 'x'.repeat(48 * 1024);
       let rounds = 0;
       let received = 0;
@@ -132,7 +128,7 @@ describe('a client that stops reading', () => {
       expect(rounds).toBeGreaterThan(1);
       // Every change was still polled, written and sent to the client that reads.
       expect(received).toBe(rounds * ids.length);
-      const written = ids.map((id) => [...h.crawl.crawler.store.history({ stations: [id] })].length);
+      const written = await Promise.all(ids.map(async (id) => (await readAll(h.crawl.crawler.store.history({ stations: [id] }))).length));
       expect(written).toEqual(ids.map(() => rounds));
       reader.close();
       stalled.destroy();

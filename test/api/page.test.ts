@@ -5,6 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './chromium.ts';
 import { song, startApiHarness, type ApiHarness } from './harness.ts';
 
+/**
+ * How long any wait on the browser may take: Chromium on a busy machine is slow, so generous, and under
+ * vitest's 30 s per test so a failure names the locator or poll it waited for. (expect.poll's own default is
+ * 1 s, Playwright's 30 s.)
+ */
+const WAIT = { timeout: 20_000 };
+
 describe('the now-playing page', () => {
   let h: ApiHarness;
   let browser: Browser;
@@ -17,7 +24,7 @@ describe('the now-playing page', () => {
     a = h.stations[0]!.id;
     await h.play(Object.fromEntries(h.stations.map((s, i) => [s.id, song(`Artist ${i}`, `Opening ${i}`)])));
     page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(WAIT.timeout);
     await page.goto(`${h.api.url}/`);
     await page.locator('#status', { hasText: 'Live' }).waitFor();
   });
@@ -29,7 +36,7 @@ describe('the now-playing page', () => {
   const row = (station: string) => page.locator(`#board tr[data-station="${station}"]`);
 
   it('shows every station with what it plays, since when and its health', async () => {
-    await expect.poll(() => page.locator('#board tbody tr').count()).toBe(3);
+    await expect.poll(() => page.locator('#board tbody tr').count(), WAIT).toBe(3);
     await row(a).getByText('Opening 0').waitFor();
     expect(await row(a).locator('td').allInnerTexts()).toEqual([`Groove Salad\n${a}`, 'Opening 0\nArtist 0', expect.stringMatching(/ago$/), 'ok']);
   });
@@ -52,17 +59,17 @@ describe('the now-playing page', () => {
 
   it('filters the board by station name', async () => {
     await page.getByLabel('Filter by name').fill('jazz');
-    await expect.poll(() => page.locator('#board tbody tr:visible').allInnerTexts()).toEqual([expect.stringContaining('Jazz Lounge')]);
+    await expect.poll(() => page.locator('#board tbody tr:visible').allInnerTexts(), WAIT).toEqual([expect.stringContaining('Jazz Lounge')]);
     await page.getByLabel('Filter by name').fill('no such station');
     await page.getByText('No station matches the filter.').waitFor();
     await page.getByLabel('Filter by name').fill('');
-    await expect.poll(() => page.locator('#board tbody tr:visible').count()).toBe(3);
+    await expect.poll(() => page.locator('#board tbody tr:visible').count(), WAIT).toBe(3);
   });
 
   it('draws the last hour of changes and lag once a minute has passed', async () => {
     for (let i = 0; i < 6; i++) await h.play({ [a]: song('Loop', `Minute ${i}`) });
     await page.reload(); // the charts poll once a minute; a reload asks now
-    await expect.poll(() => page.locator('#chart-changes rect').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#chart-changes rect').count(), WAIT).toBeGreaterThan(0);
     expect(await page.locator('#chart-lag polyline').count()).toBe(2);
     expect(await page.locator('#chart-changes').getAttribute('aria-label')).toMatch(/^Changes per minute, last hour: latest minute changes \d+; peak \d+$/);
   });

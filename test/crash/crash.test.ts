@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { seededRandom } from '../../src/clock.ts';
 import { startFeedFarm, type FeedFarm } from '../farm/feed-farm.ts';
 import { startOnair } from '../helpers/onair-bin.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { sized } from '../faults/mode.ts';
 
 const RUNS = sized(5, 24);
@@ -32,16 +33,6 @@ function readPlays(file: string): PlayRow[] {
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plays'").get();
     if (!hasTable) return [];
     return db.prepare('SELECT id, station, raw, started_at AS startedAt, ended_at AS endedAt FROM plays ORDER BY id').all() as PlayRow[];
-  } finally {
-    db.close();
-  }
-}
-
-function lastSuccess(file: string): Map<string, number | null> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare('SELECT id, last_success_at AS at FROM stations').all() as { id: string; at: number | null }[];
-    return new Map(rows.map((r) => [r.id, r.at]));
   } finally {
     db.close();
   }
@@ -128,8 +119,8 @@ const runArgs = (r: Rig) => ['run', '--stations', r.stationsFile, '--db', r.dbFi
 
 /** Every crawler started here, so a failing test leaves none running. */
 const started: ReturnType<typeof startOnair>[] = [];
-function start(r: Rig): ReturnType<typeof startOnair> {
-  const child = startOnair(runArgs(r));
+function start(r: Rig, extraArgs: string[] = []): ReturnType<typeof startOnair> {
+  const child = startOnair([...runArgs(r), ...extraArgs]);
   started.push(child);
   return child;
 }
@@ -192,7 +183,12 @@ describe('kill -9 at random moments while recording', () => {
       // A last, clean run: it recovers the database, goes on recording and stops with exit code 0.
       const child = start(r);
       await child.waitFor((l) => l.msg === 'crawler started');
-      await sleep(2500);
+      const recorded = () => readPlays(r.dbFile);
+      await waitFor(() => recorded().length > before.length && new Set(recorded().map((p) => p.station)).size === r.farm.stations.length, {
+        what: () => `the clean run to record a new play and one of every station (${recorded().length} plays, ${before.length} before it)`,
+        timeoutMs: 30_000,
+        everyMs: 100,
+      });
       child.child.kill('SIGTERM');
       expect(await child.exited, child.stderr).toBe(0);
       const final = readPlays(r.dbFile);
@@ -202,7 +198,7 @@ describe('kill -9 at random moments while recording', () => {
       expect(new Set(final.map((p) => p.station)).size).toBe(r.farm.stations.length);
       figures.plays = final.length;
     },
-    RUNS * 15_000 + 30_000,
+    RUNS * 15_000 + 60_000,
   );
 });
 
@@ -219,7 +215,12 @@ describe('stop and start again', () => {
 
     const first = start(r);
     await first.waitFor((l) => l.msg === 'crawler started');
-    for (let i = 0; i < 200 && new Set(readPlays(r.dbFile).map((p) => p.station)).size < ids.length; i++) await sleep(100);
+    const stationsRecorded = () => new Set(readPlays(r.dbFile).map((p) => p.station)).size;
+    await waitFor(() => stationsRecorded() === ids.length, {
+      what: () => `a play of every station (${stationsRecorded()} of ${ids.length})`,
+      timeoutMs: 30_000,
+      everyMs: 100,
+    });
     first.child.kill('SIGTERM');
     expect(await first.exited, first.stderr).toBe(0);
     expect(new Set(readPlays(r.dbFile).map((p) => p.station)).size).toBe(ids.length);
@@ -227,16 +228,16 @@ describe('stop and start again', () => {
     // While the crawler is down, every other station moves on to its next song.
     const changed = ids.filter((_, i) => i % 2 === 1);
     for (const id of changed) r.setSong(id, 1);
-    const restartedAt = Date.now();
-    const second = start(r);
+    const second = start(r, ['--log-level', 'debug']);
     await second.waitFor((l) => l.msg === 'crawler started');
-    // Until every station has been polled at least twice since the restart, and the changes are in.
-    const polledSince = () => [...lastSuccess(r.dbFile).values()].every((at) => at !== null && at > restartedAt + 1500);
-    for (let i = 0; i < 200; i++) {
-      const plays = readPlays(r.dbFile);
-      if (polledSince() && changed.every((id) => playsOf(plays, id).length >= 2)) break;
-      await sleep(100);
-    }
+    // Until every station has been polled at least twice since the restart (a debug line per poll: its health
+    // row is rewritten only once a minute), and the changes are in.
+    const polls = (id: string) => second.lines.filter((l) => l.msg === 'poll' && l.station === id).length;
+    await waitFor(() => ids.every((id) => polls(id) >= 2) && changed.every((id) => playsOf(readPlays(r.dbFile), id).length >= 2), {
+      what: () => `every station polled twice since the restart (${ids.map((id) => polls(id)).join(', ')} polls) and the changes made while down recorded`,
+      timeoutMs: 30_000,
+      everyMs: 100,
+    });
     second.child.kill('SIGTERM');
     expect(await second.exited, second.stderr).toBe(0);
 
@@ -253,5 +254,5 @@ describe('stop and start again', () => {
       }
     }
     checkHistory(plays, r.served, 'after restart');
-  }, 60_000);
+  }, 120_000);
 });

@@ -2,10 +2,10 @@
 // streams from a local server, in snapshot and live mode, into SQLite; and a station with a feed falls back
 // to its stream while the feed fails.
 import { afterEach, describe, expect, it } from 'vitest';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { startIcyServer, type IcyServer } from '../helpers/icy-server.ts';
 import { startFeedFarm, type FeedFarm } from '../farm/feed-farm.ts';
 import { startTestCrawl, type TestCrawl } from '../helpers/crawl.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { readAll } from '../../src/store/contract.ts';
 
 let server: IcyServer | undefined;
@@ -20,12 +20,9 @@ afterEach(async () => {
 
 const history = async (c: TestCrawl, id: string) => (await readAll(c.crawler.store.history({ stations: [id] }))).map((p) => ({ raw: p.raw, artist: p.artist, title: p.title, source: p.source, open: p.endedAt === null }));
 
-/** Waits (turn by turn, no timers) until the crawler has seen `n` changes in all. */
+/** Waits until the crawler has seen `n` changes in all: they come over a held socket, so in real time. */
 async function changesReach(c: TestCrawl, n: number): Promise<void> {
-  for (let i = 0; c.crawler.pipeline.stats.changes < n; i++) {
-    if (i > 2_000_000) throw new Error(`only ${c.crawler.pipeline.stats.changes} of ${n} changes arrived`);
-    await nextTurn();
-  }
+  await waitFor(() => c.crawler.pipeline.stats.changes >= n, { what: () => `${n} changes from the live stream (${c.crawler.pipeline.stats.changes} so far)` });
 }
 
 describe('stations read from their streams', () => {
@@ -79,12 +76,14 @@ describe('stations read from their streams', () => {
     await changesReach(crawl, 1);
     const reconnected = new Promise((resolve) => server!.events.once('request', resolve));
     server.end('/live');
-    // The reconnect waits for a backoff on the crawler's clock.
-    for (let i = 0; server.requests.length < 2; i++) {
-      await nextTurn();
-      await crawl.clock.advance(1_000);
-      if (i > 600) throw new Error('no reconnect');
-    }
+    // The reconnect waits for a backoff on the crawler's clock, and the close reaches the crawler over a
+    // real socket first: a second of the clock per check until the server sees the new request.
+    const reconnectedYet = async () => {
+      if (server!.requests.length >= 2) return true;
+      await crawl!.clock.advance(1_000);
+      return false;
+    };
+    await waitFor(reconnectedYet, { what: 'the crawler to reconnect the live stream' });
     await reconnected;
     server.setTitle('/live', 'Next - Song');
     await changesReach(crawl, 2);

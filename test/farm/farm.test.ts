@@ -3,13 +3,13 @@
 // format onair reads; and each misbehaving station misbehaves the way it says. No timing assertions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { request } from 'undici';
 import { readStreamSnapshot } from '../../src/fetch/stream/reader.ts';
 import { feedParsers } from '../../src/parse/index.ts';
 import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
 import type { FeedConfig } from '../../src/types.ts';
 import { oggCrc } from '../helpers/ogg-pages.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { startFarm, type Farm } from './farm.ts';
 import { FARM_KINDS } from './feed-farm.ts';
 import { oggAudioPage } from './ogg-audio.ts';
@@ -270,10 +270,8 @@ describe('a running farm', () => {
       let received = 0;
       socket.on('data', (d) => (received += d.length));
       socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
-      while (farm.stats().phases.idle!.feedRequests === before) await nextTurn();
-      for (let i = 0; i < 100; i++) await nextTurn();
-      socket.destroy();
-      expect(received).toBe(0);
+      await waitFor(() => farm.stats().phases.idle!.feedRequests > before, { what: 'the farm to take the stalled feed request' });
+      await expectNothingBeforeClose(socket, () => received);
     });
   });
 
@@ -316,10 +314,8 @@ describe('a running farm', () => {
       let received = 0;
       socket.on('data', (d) => (received += d.length));
       socket.write(`GET ${url.pathname} HTTP/1.0\r\nIcy-MetaData: 1\r\n\r\n`);
-      while (farm.stats().phases.idle!.streamConnections === before) await nextTurn();
-      for (let i = 0; i < 100; i++) await nextTurn();
-      socket.destroy();
-      expect(received).toBe(0);
+      await waitFor(() => farm.stats().phases.idle!.streamConnections > before, { what: 'the farm to take the stalled stream request' });
+      await expectNothingBeforeClose(socket, () => received);
     });
   });
 });
@@ -346,6 +342,20 @@ describe('an Icecast mount whose title just changed', () => {
     expect(current).toBeGreaterThan(previous + 16_000);
   });
 });
+
+/**
+ * Hangs up (half-closes) a socket the farm has taken a request on and waits for the farm to close its end:
+ * TCP delivers in order, so anything the farm had sent arrives before that close, and nothing may have.
+ * This proves "sent nothing" without counting event-loop turns or waiting a quiet period.
+ */
+async function expectNothingBeforeClose(socket: net.Socket, received: () => number): Promise<void> {
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  socket.on('error', () => {});
+  socket.end();
+  await waitFor(() => closed, { what: 'the farm to close a stalled connection the client hung up on' });
+  expect(received()).toBe(0);
+}
 
 /** The first `n` bytes a stream URL answers with (fewer if it closes first). */
 function rawGet(url: string, n: number): Promise<Buffer> {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpClient } from '../../src/fetch/http.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 let server: Server;
@@ -109,7 +110,7 @@ describe('HttpClient', () => {
     const shared = new AbortController();
     // With one connection per origin, the second and third wait in undici's queue behind the first.
     const pending = [1, 2, 3].map((n) => client.get(`${base}/silent?n=${n}`, { signal: shared.signal }));
-    await until(() => seen.length === 1);
+    await waitFor(() => seen.length === 1, { what: 'the server to take the first request' });
     shared.abort();
     for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
     await expect(client.get(`${base}/silent`, { signal: shared.signal })).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
@@ -142,7 +143,3 @@ describe('HttpClient', () => {
     expect(client.bytesRead).toBe(4 * 'doc'.length); // only the 2xx bodies count
   });
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setImmediate(r));
-}

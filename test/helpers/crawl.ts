@@ -1,12 +1,12 @@
 // Runs the real crawler (real SQLite file, real HTTP over loopback) on a manual clock: a test advances
-// time one round and waits until every poll of that round has settled, with no sleeps.
+// time one round and waits until every poll of that round has settled, with no fixed sleeps.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ManualClock, seededRandom } from '../../src/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startCrawler, type Crawler, type CrawlerOptions } from '../../src/main.ts';
+import { waitFor } from './wait.ts';
 
 export interface TestCrawl {
   crawler: Crawler;
@@ -30,7 +30,7 @@ export async function startTestCrawl(stations: unknown[], opts: Partial<CrawlerO
   const dbFile = join(dir, 'data', 'onair.db');
   writeFileSync(stationsFile, JSON.stringify({ defaults: { intervalSeconds: 10 }, stations }));
   const clock = new ManualClock(Date.parse('2026-11-28T10:00:00.000Z'));
-  const crawler = startCrawler({ stationsFile, dbFile, clock, random: seededRandom(1), logger: silentLogger(), watch: false, ...opts });
+  const crawler = await startCrawler({ stationsFile, db: dbFile, clock, random: seededRandom(1), logger: silentLogger(), watch: false, ...opts });
   return {
     crawler,
     clock,
@@ -40,7 +40,7 @@ export async function startTestCrawl(stations: unknown[], opts: Partial<CrawlerO
     async round(ms) {
       await clock.advance(ms);
       await settle(crawler);
-      crawler.flush();
+      await crawler.flush();
     },
     async stop() {
       await crawler.stop();
@@ -49,10 +49,16 @@ export async function startTestCrawl(stations: unknown[], opts: Partial<CrawlerO
   };
 }
 
-/** Waits until no poll is in flight (each turn lets sockets and parsers run). */
+/**
+ * Waits until no poll is in flight. The polls run on real sockets, so this is a wall-clock wait, bounded by a
+ * minute: every poll has its own real timeouts (15 s at most by default), so a poll still in flight after a
+ * minute is a poll whose timeouts are broken, not a slow machine. (It was a count of 1,000,000 event-loop
+ * turns, which a fresh clone against a real Icecast used up while its polls were still busy.)
+ */
 export async function settle(crawler: Crawler): Promise<void> {
-  for (let turns = 0; crawler.scheduler.inFlightCount > 0; turns++) {
-    if (turns > 1_000_000) throw new Error('polls did not settle');
-    await nextTurn();
-  }
+  await waitFor(() => crawler.scheduler.inFlightCount === 0, {
+    what: () => `the polls to settle (${crawler.scheduler.inFlightCount} still in flight)`,
+    timeoutMs: 60_000,
+    everyMs: 1,
+  });
 }

@@ -1,6 +1,7 @@
 // Spawns the real `onair` binary, as a user would run it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitFor as until } from './wait.ts';
 
 export const BIN = fileURLToPath(new URL('../../src/onair.js', import.meta.url));
 
@@ -52,14 +53,10 @@ export function startOnair(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
-  const waiters: { test: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
-  onLogLines(child.stdout!, (parsed, text) => {
-    const line = parsed ?? { msg: text };
-    lines.push(line);
-    for (const w of [...waiters]) if (w.test(line)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(line));
-  });
+  onLogLines(child.stdout!, (parsed, text) => void lines.push(parsed ?? { msg: text }));
   child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  let closed = false;
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => ((closed = true), resolve(code))));
   return {
     child,
     lines,
@@ -67,14 +64,22 @@ export function startOnair(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
       return stderr;
     },
     exited,
-    /** Resolves with the first log line (past or future) that passes the test. */
-    waitFor(test: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-      const seen = lines.find(test);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ test, resolve });
-        void exited.then((code) => reject(new Error(`onair exited (${code}) before the awaited log line; stderr: ${stderr}`)));
-      });
+    /**
+     * Resolves with the first log line (past or future) that passes the test; rejects if onair exits first,
+     * or after `timeoutMs` (a real process on a busy machine: generous, and the message names the test).
+     */
+    async waitFor(test: (l: Record<string, unknown>) => boolean, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+      let seen: Record<string, unknown> | undefined;
+      await until(
+        () => {
+          seen = lines.find(test);
+          if (seen) return true;
+          if (closed) throw new Error(`onair exited (${child.exitCode ?? child.signalCode}) before the log line ${test}; stderr: ${stderr}`);
+          return false;
+        },
+        { what: () => `onair's log line ${test}; stderr: ${stderr.slice(-2000)}`, timeoutMs, everyMs: 10 },
+      );
+      return seen!;
     },
   };
 }

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '../helpers/wait.ts';
 
 export const ADMIN = { user: 'admin', password: 'adm1n-pw' };
 const SOURCE_PASSWORD = 'source-pw';
@@ -141,7 +141,11 @@ export async function startIcecast(icecastBin: string, ffmpegBin: string, mounts
     server.stdout!.on('data', (d) => (output += d));
     server.stderr!.on('data', (d) => (output += d));
     children.push(server);
-    await until(async () => (await fetchText(`${origin}/status-json.xsl`)) !== null, 10_000, () => `icecast did not answer on ${origin}: ${output}\n${errorLog()}`);
+    await waitFor(async () => (await fetchText(`${origin}/status-json.xsl`)) !== null, {
+      what: () => `icecast to answer on ${origin}: ${output}\n${errorLog()}`,
+      timeoutMs: 30_000,
+      everyMs: 100,
+    });
 
     const authorization = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64')}`;
     // Icecast writes broken JSON now and then (a lost `{` just after start, xiph/Icecast-Server#38): retried.
@@ -171,7 +175,7 @@ export async function startIcecast(icecastBin: string, ffmpegBin: string, mounts
       let err = '';
       source.stderr!.on('data', (d) => (err += d));
       children.push(source);
-      await until(async () => (await byMount(m.path)) !== undefined, 10_000, () => `ffmpeg did not bring up ${m.path}: ${err}\n${errorLog()}`);
+      await waitFor(async () => (await byMount(m.path)) !== undefined, { what: () => `ffmpeg to bring up ${m.path}: ${err}\n${errorLog()}`, timeoutMs: 30_000, everyMs: 100 });
     }
 
     return {
@@ -203,14 +207,5 @@ async function fetchText(url: string): Promise<string | null> {
     return res.ok ? await res.text() : null;
   } catch {
     return null;
-  }
-}
-
-/** Polls `test` every 100 ms until it holds, or throws the message after `ms`. */
-export async function until(test: () => Promise<boolean> | boolean, ms: number, message: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(message());
-    await sleep(100);
   }
 }
