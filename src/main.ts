@@ -76,10 +76,10 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     backoffCapMs: config.backoffCapMs,
     rareRetryMs: config.rareRetryMs,
     poll: async (task, signal) => {
-      const station = router.get(task.id);
-      if (!station) return 'ok';
-      const result = await pipeline.poll(station, task.intervalMs, signal);
-      if (observers.watched) observers.notify((o) => o.poll?.(station, result));
+      const plan = router.get(task.id);
+      if (!plan) return 'ok';
+      const result = await pipeline.poll(plan, signal);
+      if (observers.watched) observers.notify((o) => o.poll?.(plan.station, result));
       return result;
     },
     onPollCrash: (task, err) => logger.error({ station: task.id, err }, 'poll crashed'),

@@ -2,7 +2,8 @@
 // each with its open play and a one-word health. Pure: the rows come from the reader.
 import { toExportedPlay } from '../export/history.ts';
 import { rowsInOrder, type NowPlayingRow, type StationHealth } from '../store/contract.ts';
-import type { PlaySource, Station } from '../types.ts';
+import type { Station } from '../stations/schema.ts';
+import type { PlaySource } from '../types.ts';
 
 export type Health = 'ok' | 'failing' | 'unknown';
 export const HEALTHS: readonly Health[] = ['ok', 'failing', 'unknown'];

@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CrawlerView } from '../crawler/view.ts';
 import type { PlayReader } from '../store/contract.ts';
-import type { Station } from '../types.ts';
+import type { Station } from '../stations/schema.ts';
 import { boardRows, HEALTHS } from './board.ts';
 import type { SseHub } from './sse-hub.ts';
 

@@ -1,14 +1,15 @@
 // `onair add URL`: appends a station to stations.json (atomically). Without --format it fetches the URL once
 // and detects what it is; --format icy makes URL the station's stream.
-import { UsageError, type Command } from '../cli.ts';
+import { SETTING_RULES } from '../config.ts';
 import { ConfigError, describeError } from '../errors.ts';
 import { HttpClient } from '../fetch/http.ts';
 import { detectFormat } from '../stations/detect-format.ts';
 import { validateStation } from '../stations/schema.ts';
 import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
-import { FEED_FORMATS, type FeedFormat } from '../types.ts';
+import { FEED_FORMATS, STREAM_MODES, type FeedFormat } from '../types.ts';
 import { isHttpUrl, redactUrl } from '../url.ts';
-import { stationsOption } from './defaults.ts';
+import { UsageError, type Command } from './command.ts';
+import { choiceOption, numberOption, stationsOption } from './options.ts';
 
 export const command: Command = {
   summary: 'Add a station to stations.json. Without --format, fetches URL once and detects its format.',
@@ -30,6 +31,9 @@ export const command: Command = {
     const [url] = positionals;
     if (!url || positionals.length > 1) throw new UsageError('give exactly one URL');
     if (!isHttpUrl(url)) throw new UsageError(`"${String(redactUrl(url))}" is not an http:// or https:// URL`);
+    // Checked before the URL is fetched: a typo costs a usage error, not a request.
+    const intervalSeconds = numberOption(values, 'interval', SETTING_RULES.intervalSeconds);
+    const mode = choiceOption(values, 'mode', STREAM_MODES) ?? 'snapshot';
     const file = values.stations as string;
     const data = readStationsJson(file);
     const id = (values.id as string | undefined) ?? idFromUrl(url);
@@ -57,8 +61,8 @@ export const command: Command = {
       ...(format !== 'icy'
         ? { feed: { url, format: format as FeedFormat, ...(mount ? { mount } : {}), ...pick(values, 'title', 'artist') } }
         : {}),
-      ...(streamUrl ? { stream: { url: streamUrl, mode: (values.mode as string | undefined) ?? 'snapshot' } } : {}),
-      ...(values.interval ? { intervalSeconds: Number(values.interval) } : {}),
+      ...(streamUrl ? { stream: { url: streamUrl, mode } } : {}),
+      ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
     };
     validateStation(station, file);
     writeStationsFile(file, { ...data, stations: [...data.stations, station] });

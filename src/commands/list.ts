@@ -1,8 +1,8 @@
 // `onair list`: the stations in stations.json, one per line (or JSON).
-import type { Command } from '../cli.ts';
 import { loadStationsFile } from '../stations/stations-file.ts';
 import { withoutCredentials } from '../url.ts';
-import { stationsOption } from './defaults.ts';
+import type { Command } from './command.ts';
+import { stationsOption } from './options.ts';
 
 export const command: Command = {
   summary: 'List the stations in stations.json.',
@@ -14,7 +14,7 @@ export const command: Command = {
       id: s.id,
       name: s.name ?? null,
       format: s.feed?.format ?? 'icy',
-      url: withoutCredentials(s.feed?.url ?? s.stream!.url),
+      url: withoutCredentials(s.feed ? s.feed.url : s.stream.url),
       stream: s.feed && s.stream ? withoutCredentials(s.stream.url) : null,
       intervalSeconds: s.intervalSeconds ?? config.defaults.intervalSeconds,
     }));

@@ -3,7 +3,7 @@
 // depends on this view, never on the scheduler, the pipeline or the HTTP client behind it.
 import type { PollResult } from '../scheduler/scheduler.ts';
 import type { Flushed } from '../store/contract.ts';
-import type { Station } from '../types.ts';
+import type { Station } from '../stations/schema.ts';
 
 /** Database writes so far: batches committed, rows, and time spent in them. */
 export interface WriteStats {

@@ -2,6 +2,7 @@
 // invalid JSON. MP3 mounts carry "Artist - Title" in `title`; Ogg mounts send `artist` and `title` apart.
 import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
+import type { IcecastFeed } from '../stations/schema.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { pickSource, listenUrlPath } from './icecast-mount.ts';
@@ -54,19 +55,15 @@ export function repairIcecastJson(text: string): string {
   return out;
 }
 
-export const icecastJson: FeedParser<IcecastJsonDoc> = {
+export const icecastJson: FeedParser<IcecastJsonDoc, IcecastFeed> = {
   decode(body, _type, charset) {
     const icestats = child(parseJson(decodeBytes(body, charset), repairIcecastJson), 'icestats');
     if (!isRecord(icestats)) throw new ParseError('not an Icecast status-json document (no "icestats" object)');
     // `source` is absent with no mounts, an object with one, an array with several.
     return { sources: asList(child(icestats, 'source')).filter(isRecord) };
   },
-  pick(doc, feed) {
-    const source = pickSource(
-      doc.sources,
-      (s) => [listenUrlPath(textOf(child(s, 'listenurl'))), textOf(child(s, 'mount'))],
-      feed.mount,
-    );
+  picker: ({ mount }) => (doc) => {
+    const source = pickSource(doc.sources, (s) => [listenUrlPath(textOf(child(s, 'listenurl'))), textOf(child(s, 'mount'))], mount);
     // `"title": null` (empty MP3 title) and an untagged Ogg track (no keys at all) are both nothing playing.
     return source && nowPlaying(textOf(child(source, 'title')), textOf(child(source, 'artist')));
   },

@@ -2,6 +2,7 @@
 // The XML parser decodes the character references (`&#xE9;`) Icecast writes for non-ASCII.
 import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
+import type { IcecastFeed } from '../stations/schema.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { listenUrlPath, pickSource } from './icecast-mount.ts';
@@ -13,19 +14,15 @@ export interface IcecastXmlDoc {
 
 const readXml = xmlReader(['icestats.source']);
 
-export const icecastXml: FeedParser<IcecastXmlDoc> = {
+export const icecastXml: FeedParser<IcecastXmlDoc, IcecastFeed> = {
   decode(body, _type, charset) {
     const icestats = child(readXml(decodeBytes(body, charset)), 'icestats');
     // <icestats/> with nothing in it parses as "": no mounts rather than not Icecast.
     if (!isRecord(icestats) && icestats !== '') throw new ParseError('not an Icecast /admin/stats document (no <icestats>)');
     return { sources: asList(child(icestats, 'source')).filter(isRecord) };
   },
-  pick(doc, feed) {
-    const source = pickSource(
-      doc.sources,
-      (s) => [textOf(child(s, '@_mount')), listenUrlPath(textOf(child(s, 'listenurl')))],
-      feed.mount,
-    );
+  picker: ({ mount }) => (doc) => {
+    const source = pickSource(doc.sources, (s) => [textOf(child(s, '@_mount')), listenUrlPath(textOf(child(s, 'listenurl')))], mount);
     return source && nowPlaying(textOf(child(source, 'title')), textOf(child(source, 'artist')));
   },
 };

@@ -1,5 +1,7 @@
-// The parse stage's entry: one parser per feed format, and normalisation of what they return.
-import type { FeedConfig, FeedFormat, NowPlaying } from '../types.ts';
+// The parse stage's entry: one parser per feed format, bound to a station's feed once (feedReader), and
+// normalisation of what they return.
+import type { FeedConfig } from '../stations/schema.ts';
+import type { NowPlaying } from '../types.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { genericJson } from './generic-json.ts';
 import { genericXml } from './generic-xml.ts';
@@ -11,22 +13,49 @@ import { shoutcastV2 } from './shoutcast-v2.ts';
 export type { FeedParser } from './feed-parser.ts';
 export { DEFAULT_JUNK, normalizeNowPlaying, playKey, type NormalizeOptions } from './normalize.ts';
 export { SHOUTCAST_V1_USER_AGENT } from './shoutcast-v1.ts';
-export { parsePath } from './path.ts';
 
-export const feedParsers: Record<FeedFormat, FeedParser> = {
+/** The parser of each format. */
+export const feedParsers = {
   'icecast-json': icecastJson,
   'icecast-xml': icecastXml,
   'shoutcast-v1': shoutcastV1,
   'shoutcast-v2': shoutcastV2,
   xml: genericXml,
   json: genericJson,
-};
+} as const;
 
-/**
- * Decodes one response and picks one station's now-playing from it. Where several stations share a
- * document (an Icecast server's status page), decode once with `feedParsers[format]` and pick per station.
- */
-export function parseFeed(format: FeedFormat, body: Uint8Array, feed: FeedConfig, contentType?: string): NowPlaying | null {
-  const parser = feedParsers[format];
-  return parser.pick(parser.decode(body, contentType), feed);
+/** A station's feed bound to its parser: `decode` is shared by every station of the format, `pick` is its own. */
+export interface FeedReader {
+  decode(body: Uint8Array, contentType?: string, charset?: string): unknown;
+  pick(doc: unknown): NowPlaying | null;
+}
+
+function bind<Doc, Feed extends FeedConfig>(parser: FeedParser<Doc, Feed>, feed: Feed): FeedReader {
+  const pick = parser.picker(feed);
+  // The document handed back is the one this parser's decode made (FeedCache keeps one per URL).
+  return { decode: parser.decode, pick: (doc) => pick(doc as Doc) };
+}
+
+/** The reader of one station's feed, built once at load: no format branching and no path parsing per poll. */
+export function feedReader(feed: FeedConfig): FeedReader {
+  switch (feed.format) {
+    case 'icecast-json':
+      return bind(icecastJson, feed);
+    case 'icecast-xml':
+      return bind(icecastXml, feed);
+    case 'shoutcast-v1':
+      return bind(shoutcastV1, feed);
+    case 'shoutcast-v2':
+      return bind(shoutcastV2, feed);
+    case 'xml':
+      return bind(genericXml, feed);
+    case 'json':
+      return bind(genericJson, feed);
+  }
+}
+
+/** Decodes one response and picks the station's now-playing from it (one station, one document). */
+export function parseFeed(body: Uint8Array, feed: FeedConfig, contentType?: string): NowPlaying | null {
+  const reader = feedReader(feed);
+  return reader.pick(reader.decode(body, contentType));
 }

@@ -2,6 +2,7 @@
 // The title is everything after the sixth comma (titles contain commas); no charset is ever declared.
 import { decodeBytes, decodeCharacterReferences } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
+import type { ShoutcastV1Feed } from '../stations/schema.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { nowPlaying } from './document.ts';
 
@@ -29,7 +30,7 @@ function looksLikeAudio(body: Uint8Array): boolean {
 
 const audioMessage = 'the server sent an audio stream instead of the 7.html page (it does so for non-browser User-Agents)';
 
-export const shoutcastV1: FeedParser<ShoutcastV1Doc> = {
+export const shoutcastV1: FeedParser<ShoutcastV1Doc, ShoutcastV1Feed> = {
   decode(body, contentType, charset) {
     if (contentType && /^\s*(?:audio\/|application\/ogg)/i.test(contentType)) {
       throw new ParseError(`${audioMessage}; content type ${contentType}`);
@@ -39,8 +40,6 @@ export const shoutcastV1: FeedParser<ShoutcastV1Doc> = {
     if (!m) throw new ParseError('not a SHOUTcast 7.html page (no "<body>n,n,n,n,n,n,title</body>")');
     return { streamStatus: Number(m[2]), title: decodeCharacterReferences(m[7]!) };
   },
-  pick(doc) {
-    // STREAMSTATUS 0: no source connected; the title field then holds the last song or nothing.
-    return doc.streamStatus === 0 ? null : nowPlaying(doc.title);
-  },
+  // STREAMSTATUS 0: no source connected; the title field then holds the last song or nothing.
+  picker: () => (doc) => (doc.streamStatus === 0 ? null : nowPlaying(doc.title)),
 };

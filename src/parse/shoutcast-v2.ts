@@ -2,7 +2,7 @@
 // `/statistics` (every stream of the server, `SHOUTCASTSERVER/STREAMSTATS/STREAM[@id]`; `?json=1`: `streams`).
 import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
-import type { FeedConfig } from '../types.ts';
+import type { ShoutcastV2Feed } from '../stations/schema.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { parseJson } from './json.ts';
@@ -64,13 +64,12 @@ function sidOf(url: string): number | undefined {
 
 // By sid (the station's, else the URL's), else by STREAMPATH = mount, else stream 1. Never by SERVERURL:
 // that is the station's homepage, shared by its streams.
-function choose(doc: ShoutcastV2Doc, feed: FeedConfig): ShoutcastV2Stream {
+function choose(doc: ShoutcastV2Doc, sid: number | undefined, mount: string | undefined): ShoutcastV2Stream {
   if (!doc.several) return doc.streams[0]!;
-  const sid = feed.sid ?? sidOf(feed.url);
-  if (sid === undefined && feed.mount) {
-    const found = doc.streams.find((s) => s.path === feed.mount);
+  if (sid === undefined && mount) {
+    const found = doc.streams.find((s) => s.path === mount);
     if (found) return found;
-    throw new ParseError(`no stream with path ${feed.mount} in the document`);
+    throw new ParseError(`no stream with path ${mount} in the document`);
   }
   const found = doc.streams.find((s) => s.id === (sid ?? 1));
   if (found) return found;
@@ -82,14 +81,17 @@ export function mendSeparator(title: string): string {
   return title.includes(' - ') ? title : title.replace(/(?<=\S) {3}(?=\S)/, ' - ');
 }
 
-export const shoutcastV2: FeedParser<ShoutcastV2Doc> = {
+export const shoutcastV2: FeedParser<ShoutcastV2Doc, ShoutcastV2Feed> = {
   decode(body, _type, charset) {
     const text = decodeBytes(body, charset);
     return text.trimStart().startsWith('{') ? fromJson(parseJson(text)) : fromXml(readXml(text));
   },
-  pick(doc, feed) {
-    const s = choose(doc, feed);
-    if (s.status === '0') return null; // no source connected
-    return nowPlaying(s.title === null ? null : mendSeparator(s.title));
+  picker(feed) {
+    const sid = feed.sid ?? sidOf(feed.url);
+    return (doc) => {
+      const s = choose(doc, sid, feed.mount);
+      if (s.status === '0') return null; // no source connected
+      return nowPlaying(s.title === null ? null : mendSeparator(s.title));
+    };
   },
 };

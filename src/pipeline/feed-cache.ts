@@ -2,7 +2,7 @@
 // its mounts). Also remembers ETag / Last-Modified per URL, so an unchanged feed costs a 304 and no parse.
 import type { Clock } from '../clock.ts';
 import type { HttpClient } from '../fetch/http.ts';
-import type { FeedParser } from '../parse/feed-parser.ts';
+import type { FeedReader } from '../parse/index.ts';
 
 export interface FeedDocument {
   doc: unknown;
@@ -33,7 +33,7 @@ export class FeedCache {
    * The decoded document at `url`: joins a fetch in flight or reuses one younger than maxAgeMs (stations
    * sharing a URL are due at the same moment, so one fetch serves the round), else fetches anew.
    */
-  get(url: string, parser: FeedParser, opts: { maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
+  get(url: string, decode: FeedReader['decode'], opts: { maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
     let entry = this.entries.get(url);
     if (!entry) {
       entry = { round: undefined, roundAt: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
@@ -43,11 +43,11 @@ export class FeedCache {
     const e = entry;
     e.roundAt = this.clock.now();
     e.pending = true;
-    e.round = this.fetch(url, e, parser, opts).finally(() => (e.pending = false));
+    e.round = this.fetch(url, e, decode, opts).finally(() => (e.pending = false));
     return e.round;
   }
 
-  private async fetch(url: string, e: Entry, parser: FeedParser, opts: { signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
+  private async fetch(url: string, e: Entry, decode: FeedReader['decode'], opts: { signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
     const res = await this.http.get(url, {
       signal: opts.signal,
       etag: e.hasDoc ? e.etag : undefined,
@@ -55,7 +55,7 @@ export class FeedCache {
       userAgent: opts.userAgent,
     });
     if (res.status === 304 && e.hasDoc) return { doc: e.lastDoc, notModified: true };
-    const doc = parser.decode(res.body, res.contentType, opts.charset);
+    const doc = decode(res.body, res.contentType, opts.charset);
     e.lastDoc = doc;
     e.hasDoc = true;
     e.etag = res.etag;

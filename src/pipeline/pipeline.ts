@@ -6,14 +6,14 @@ import { classify, isFinal, NetworkError } from '../errors.ts';
 import type { HttpClient } from '../fetch/http.ts';
 import type { StreamSnapshot } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
-import { feedParsers } from '../parse/index.ts';
 import { normalizeNowPlaying } from '../parse/normalize.ts';
-import { SHOUTCAST_V1_USER_AGENT } from '../parse/shoutcast-v1.ts';
 import { ChangeTracker } from '../detect/change.ts';
-import type { PlayStore } from '../store/play-store.ts';
-import type { NowPlaying, PlaySource, Station } from '../types.ts';
+import type { PlayStore } from '../store/contract.ts';
+import type { Station, StreamConfig } from '../stations/schema.ts';
+import type { NowPlaying, PlaySource } from '../types.ts';
 import type { PollResult } from '../scheduler/scheduler.ts';
 import { FeedCache } from './feed-cache.ts';
+import type { StationPlan } from './station-plan.ts';
 import { HealthRecorder } from './health.ts';
 
 /**
@@ -22,6 +22,13 @@ import { HealthRecorder } from './health.ts';
  * would then record it twice, an invented change.
  */
 export const OFF_AIR_AFTER_MS = 60_000;
+
+/** What one read of a station came to. */
+interface Reading {
+  np: NowPlaying | null;
+  source: PlaySource;
+  notModified: boolean;
+}
 
 export type SnapshotReader = (url: string, opts: { signal?: AbortSignal; charset?: string }) => Promise<StreamSnapshot>;
 
@@ -57,7 +64,11 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     this.feeds = new FeedCache(deps.http, deps.clock);
     this.health = new HealthRecorder(deps);
-    this.tracker.restore([...deps.store.openPlays()].map(([station, play]) => [station, play.raw]));
+  }
+
+  /** Seeds change detection with what the store says is on air, so a restart records no change twice. */
+  restore(openPlays: ReadonlyMap<string, { raw: string }>): void {
+    this.tracker.restore([...openPlays].map(([station, play]) => [station, play.raw]));
   }
 
   /** Extra junk titles from stations.json, on top of the built-in list. */
@@ -65,12 +76,13 @@ export class Pipeline {
     this.junk = junk;
   }
 
-  /** Polls one station once. */
-  async poll(station: Station, intervalMs: number, signal: AbortSignal): Promise<PollResult> {
+  /** Polls one station once, by its plan (compiled when the station list was loaded). */
+  async poll(plan: StationPlan, signal: AbortSignal): Promise<PollResult> {
     const { logger, clock } = this.deps;
+    const { station } = plan;
     this.stats.polls++;
     try {
-      const { np, source, notModified } = await this.read(station, intervalMs, signal);
+      const { np, source, notModified } = await this.read(plan, signal);
       const at = clock.now();
       // A 304 still goes through observe: the document is the last one, but this station may be new to it.
       if (notModified) this.stats.notModified++;
@@ -117,29 +129,26 @@ export class Pipeline {
   }
 
   /** The feed leads; the stream stands in while the feed fails. */
-  private async read(station: Station, intervalMs: number, signal: AbortSignal): Promise<{ np: NowPlaying | null; source: PlaySource; notModified: boolean }> {
-    if (station.feed) {
-      try {
-        const feed = station.feed;
-        const parser = feedParsers[feed.format];
-        const userAgent = feed.format === 'shoutcast-v1' ? SHOUTCAST_V1_USER_AGENT : undefined;
-        const { doc, notModified } = await this.feeds.get(feed.url, parser, { maxAgeMs: intervalMs / 2, signal, userAgent, charset: station.charset });
-        return { np: parser.pick(doc, feed), source: 'feed', notModified };
-      } catch (err) {
-        const { policy, reported } = classify(err);
-        // A bug or a wrong entry is not the feed failing: the stream must not stand in and hide it.
-        if (!station.stream || signal.aborted || isFinal(policy)) throw err;
-        this.deps.logger.debug({ station: station.id, code: reported }, 'feed failed, reading the stream instead');
-        // An off-air mount usually takes its stream with it: then the feed's error is the one that says why.
-        if (policy === 'absent') return this.readStream(station, signal).catch((e: unknown) => Promise.reject(isFinal(classify(e).policy) ? e : err));
-      }
+  private async read(plan: StationPlan, signal: AbortSignal): Promise<Reading> {
+    const { station, feed, stream } = plan;
+    if (!feed) return this.readStream(station, stream, signal);
+    try {
+      const opts = { maxAgeMs: plan.task.intervalMs / 2, signal, userAgent: feed.userAgent, charset: station.charset };
+      const { doc, notModified } = await this.feeds.get(feed.url, feed.reader.decode, opts);
+      return { np: feed.reader.pick(doc), source: 'feed', notModified };
+    } catch (err) {
+      const { policy, reported } = classify(err);
+      // A bug or a wrong entry is not the feed failing: the stream must not stand in and hide it.
+      if (!stream || signal.aborted || isFinal(policy)) throw err;
+      this.deps.logger.debug({ station: station.id, code: reported }, 'feed failed, reading the stream instead');
+      // An off-air mount usually takes its stream with it: then the feed's error is the one that says why.
+      if (policy === 'absent') return this.readStream(station, stream, signal).catch((e: unknown) => Promise.reject(isFinal(classify(e).policy) ? e : err));
+      return this.readStream(station, stream, signal);
     }
-    return this.readStream(station, signal);
   }
 
-  private async readStream(station: Station, signal: AbortSignal): Promise<{ np: NowPlaying | null; source: PlaySource; notModified: boolean }> {
-    if (!station.stream) throw new Error(`station ${station.id} has neither feed nor stream`);
-    const snap = await this.deps.readSnapshot(station.stream.url, { signal, charset: station.charset });
+  private async readStream(station: Station, stream: StreamConfig, signal: AbortSignal): Promise<Reading> {
+    const snap = await this.deps.readSnapshot(stream.url, { signal, charset: station.charset });
     this.stats.streamBytes += snap.bytesRead;
     // A stream that ends before its first title told us nothing: not "nothing playing", a failed poll.
     if (snap.title === null) throw new NetworkError('ONAIR_NO_TITLE', 'the stream ended before its first title');

@@ -28,20 +28,21 @@ export interface SchedulerOptions {
   clock: Clock;
   random: Random;
   poll: PollFunction;
-  concurrency?: number;
-  perHost?: number;
-  backoffCapMs?: number;
-  /** Delay before retrying a task whose poll came back 'rare' (default 1 hour). */
-  rareRetryMs?: number;
+  /** Polls in flight at once, and per host. Values come resolved and checked (config.ts): none defaults here. */
+  concurrency: number;
+  perHost: number;
+  backoffCapMs: number;
+  /** Delay before retrying a task whose poll came back 'rare'. */
+  rareRetryMs: number;
   /** Called with each poll's schedule lag (start minus due time, ms) as it starts. */
   onLag?: (ms: number) => void;
   /**
    * Timer granularity: the timer fires on multiples of tickMs and starts every poll due by then, so polls
-   * go out in batches (lag grows by up to one tick). 0 (default): a poll starts at its own due time.
+   * go out in batches (lag grows by up to one tick). 0: a poll starts at its own due time.
    * Measured with the farm, 20,000 feeds at 10 s: a 200 ms tick halves the crawler's CPU, since each
    * timer wake-up and each lone request costs syscalls and a wake-up of the other side too.
    */
-  tickMs?: number;
+  tickMs: number;
   /** Called when a poll throws instead of returning a result (a bug in the poll function): the task is disabled. */
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
@@ -85,12 +86,12 @@ export class Scheduler {
     this.clock = opts.clock;
     this.random = opts.random;
     this.pollFn = opts.poll;
-    this.limiter = new HostLimiter(opts.concurrency ?? 64, opts.perHost ?? 6);
-    this.backoffCapMs = opts.backoffCapMs ?? 5 * 60_000;
-    this.rareRetryMs = opts.rareRetryMs ?? 60 * 60_000;
+    this.limiter = new HostLimiter(opts.concurrency, opts.perHost);
+    this.backoffCapMs = opts.backoffCapMs;
+    this.rareRetryMs = opts.rareRetryMs;
     this.onPollCrash = opts.onPollCrash ?? (() => {});
     this.onLag = opts.onLag;
-    this.tickMs = opts.tickMs ?? 0;
+    this.tickMs = opts.tickMs;
   }
 
   /**

@@ -3,8 +3,7 @@
 // the crawler keeps the last good list.
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Station } from '../types.ts';
-import type { StationsConfig } from './schema.ts';
+import type { Station, StationsConfig } from './schema.ts';
 import { loadStationsFile } from './stations-file.ts';
 
 export interface StationsDiff {

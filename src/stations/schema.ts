@@ -2,10 +2,10 @@
 // Validation only: reading and writing the file live in stations-file.ts.
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
-import { FEED_FORMATS, type Station } from '../types.ts';
+import { DEFAULT_INTERVAL_SECONDS, INTERVAL_SECONDS } from '../config.ts';
+import { FEED_FORMATS, STREAM_MODES } from '../types.ts';
+import { parsePath } from './path-syntax.ts';
 import { isHttpUrl } from '../url.ts';
-
-export const DEFAULT_INTERVAL_SECONDS = 10;
 
 function isCharset(label: string): boolean {
   try {
@@ -17,27 +17,40 @@ function isCharset(label: string): boolean {
 }
 
 const httpUrl = z.string().refine(isHttpUrl, 'must be an http:// or https:// URL');
-const intervalSeconds = z.number().min(1).max(86_400);
+const intervalSeconds = z.number().min(INTERVAL_SECONDS.min).max(INTERVAL_SECONDS.max);
 
-const feedSchema = z
-  .strictObject({
-    url: httpUrl,
-    format: z.enum(FEED_FORMATS),
-    mount: z.string().startsWith('/', 'must start with "/"').optional(),
-    sid: z.number().int().positive().optional(),
-    title: z.string().min(1).optional(),
-    artist: z.string().min(1).optional(),
-  })
-  .superRefine((feed, ctx) => {
-    if ((feed.format === 'xml' || feed.format === 'json') && !feed.title)
-      ctx.addIssue({ code: 'custom', path: ['title'], message: `a path to the title is required for format "${feed.format}"` });
-    if (feed.format.startsWith('icecast') && !feed.mount)
-      ctx.addIssue({ code: 'custom', path: ['mount'], message: `a mount ("/name") is required for format "${feed.format}"` });
-  });
+/** A field a format cannot do without: its absence is named with the format, not as a type error. */
+const required = <T extends z.ZodType>(schema: T, what: string) =>
+  z.unknown().superRefine((value, ctx) => {
+    if (value === undefined) ctx.addIssue({ code: 'custom', message: `${what} is required for this format`, input: value });
+  }).pipe(schema);
+
+/** A title or artist path: refused when its syntax is wrong, so a typo costs exit 2, not a failed poll each round. */
+const fieldPath = z.string().min(1).superRefine((path, ctx) => {
+  try {
+    parsePath(path);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const mount = z.string().startsWith('/', 'must start with "/"');
+
+/** One shape per format: what a format needs is required by its shape, so code never asserts it. */
+const feedSchema = z.discriminatedUnion(
+  'format',
+  [
+    z.strictObject({ url: httpUrl, format: z.enum(['icecast-json', 'icecast-xml']), mount: required(mount, 'a mount ("/name")') }),
+    z.strictObject({ url: httpUrl, format: z.literal('shoutcast-v1') }),
+    z.strictObject({ url: httpUrl, format: z.literal('shoutcast-v2'), sid: z.number().int().positive().optional(), mount: mount.optional() }),
+    z.strictObject({ url: httpUrl, format: z.enum(['xml', 'json']), title: required(fieldPath, 'a path to the title'), artist: fieldPath.optional() }),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${FEED_FORMATS.join(', ')}` : undefined) },
+);
 
 const streamSchema = z.strictObject({
   url: httpUrl,
-  mode: z.enum(['live', 'snapshot']).default('snapshot'),
+  mode: z.enum(STREAM_MODES).default('snapshot'),
 });
 
 export const stationSchema = z
@@ -49,7 +62,26 @@ export const stationSchema = z
     intervalSeconds: intervalSeconds.optional(),
     charset: z.string().refine(isCharset, 'is not a charset this runtime can decode').optional(),
   })
-  .refine((s) => s.feed || s.stream, 'a station needs a "feed", a "stream", or both');
+  // Into the union the rest of the code relies on: a feed, a stream, or both, never neither.
+  .transform((s, ctx) => {
+    const { feed, stream, ...rest } = s;
+    if (feed) return { ...rest, feed, ...(stream ? { stream } : {}) };
+    // `feed?: undefined` so that `station.feed` tells the two shapes apart.
+    if (stream) return { ...rest, stream } as typeof rest & { feed?: undefined; stream: typeof stream };
+    ctx.addIssue({ code: 'custom', message: 'a station needs a "feed", a "stream", or both', input: s });
+    return z.NEVER;
+  });
+
+/** A feed as stations.json gives it, one shape per format. */
+export type FeedConfig = z.output<typeof feedSchema>;
+export type IcecastFeed = Extract<FeedConfig, { format: 'icecast-json' | 'icecast-xml' }>;
+export type ShoutcastV1Feed = Extract<FeedConfig, { format: 'shoutcast-v1' }>;
+export type ShoutcastV2Feed = Extract<FeedConfig, { format: 'shoutcast-v2' }>;
+/** A station's own XML or JSON document, read by its title and artist paths. */
+export type DocumentFeed = Extract<FeedConfig, { format: 'xml' | 'json' }>;
+export type StreamConfig = z.output<typeof streamSchema>;
+/** A validated station: a feed, a stream, or both. */
+export type Station = z.output<typeof stationSchema>;
 
 const fileSchema = z
   .strictObject({

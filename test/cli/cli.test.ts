@@ -88,6 +88,29 @@ describe('onair CLI', () => {
     expect(saved.stations.map((s: { feed: { format: string } }) => s.feed.format)).toEqual(['shoutcast-v1', 'shoutcast-v2', 'xml']);
   });
 
+  it.each([
+    [['run', '--per-host', '1.5'], '--per-host must be an integer >= 1, got 1.5'],
+    [['run', '--concurrency', '0'], '--concurrency must be an integer >= 1, got 0'],
+    [['run', '--interval', 'ten'], '--interval must be a number, got "ten"'],
+    [['run', '--interval', '100000'], '--interval must be a number from 1 to 86400, got 100000'],
+    [['run', '--stats-every', '0'], '--stats-every must be a number from 0.1 to 86400, got 0'],
+    [['run', '--log-level', 'loud'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent'],
+    [['add', 'http://127.0.0.1:9/x.json', '--format', 'json', '--title', 'a['], 'field "feed.title": invalid path "a["'],
+    [['add', 'http://127.0.0.1:9/x.xml', '--format', 'xml', '--title', 'a', '--artist', 'b[=x]'], 'field "feed.artist": invalid selector "[=x]"'],
+    [['add', 'http://127.0.0.1:9/x', '--format', 'icy', '--mode', 'forever'], '--mode must be one of live, snapshot'],
+    [['add', 'http://127.0.0.1:9/x', '--format', 'icy', '--interval', '0.5'], '--interval must be a number from 1 to 86400, got 0.5'],
+  ])('checks every option of %j before anything starts, with exit code 2', async (args, message) => {
+    const file = join(dir, 'options-check.json');
+    writeFileSync(file, JSON.stringify({ stations: [] }));
+    const r = await onair([...args, '--stations', file, ...(args[0] === 'run' ? ['--db', join(dir, 'never', 'onair.db')] : [])], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    // Nothing started: no log line on stdout, no database, and the stations file is as it was.
+    expect(r.stdout).not.toContain('crawler started');
+    expect(() => statSync(join(dir, 'never'))).toThrow();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ stations: [] });
+  });
+
   it('refuses an invalid stations.json naming the file, the station and the field', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ stations: [{ id: 'ok', feed: { url: 'http://x/', format: 'shoutcast-v1' } }, { id: 'broken', feed: { url: 'http://x/', format: 'icecast-json', mount: '/a', colour: 'red' } }] }));

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { request } from 'undici';
 import { readStreamSnapshot } from '../../src/fetch/stream/reader.ts';
-import { feedParsers } from '../../src/parse/index.ts';
+import { feedParsers, feedReader } from '../../src/parse/index.ts';
 import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
-import type { FeedConfig } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
 import { oggCrc } from '../helpers/ogg-pages.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startFarm, type Farm } from './farm.ts';
@@ -164,7 +164,7 @@ describe('a running farm', () => {
       const res = await request(url, { headers });
       expect(res.statusCode, kind).toBe(200);
       const parser = feedParsers[feed.format];
-      const np = parser.pick(parser.decode(new Uint8Array(await res.body.arrayBuffer()), res.headers['content-type'] as string), feed);
+      const np = feedReader(feed).pick(parser.decode(new Uint8Array(await res.body.arrayBuffer()), res.headers['content-type'] as string));
       expect(normalizeNowPlaying(np!)?.raw, kind).toBe(expectedText(p));
     }
   });
@@ -243,7 +243,7 @@ describe('a running farm', () => {
       const body = new Uint8Array(await res.body.arrayBuffer());
       expect(res.statusCode).toBe(200);
       const parser = feedParsers[feedOf('garbage').format];
-      expect(() => parser.pick(parser.decode(body), feedOf('garbage')), p.kind).toThrow();
+      expect(() => feedReader(feedOf('garbage')).pick(parser.decode(body)), p.kind).toThrow();
     });
 
     it('huge: sends a body past onair\'s 1 MiB cap', async () => {

@@ -4,8 +4,9 @@
 // else, and never takes long.
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_JUNK, feedParsers, normalizeNowPlaying } from '../../src/parse/index.ts';
-import type { FeedConfig, FeedFormat, NowPlaying } from '../../src/types.ts';
+import { DEFAULT_JUNK, feedParsers, normalizeNowPlaying, type FeedParser } from '../../src/parse/index.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { FeedFormat, NowPlaying } from '../../src/types.ts';
 import { fixtures, hostile, outcome, params, tally, RUNS } from './fuzz.ts';
 
 const all = fixtures();
@@ -50,7 +51,7 @@ describe('every feed parser on hostile bytes', () => {
         fc.property(hostile(bodies), fc.constantFrom(...FEEDS[format]), fc.constantFrom(...CONTENT_TYPES), (body, feed, type) => {
           const decoded = outcome(() => parser.decode(body, type));
           if (decoded.kind === 'typed') return;
-          const picked = outcome(() => parser.pick(decoded.value, feed));
+          const picked = outcome(() => (parser as FeedParser<unknown, typeof feed>).picker(feed)(decoded.value));
           if (picked.kind === 'typed' || picked.value === null) return;
           expect(isNowPlaying(picked.value), JSON.stringify(picked.value)).toBe(true);
           const normal = outcome(() => normalizeNowPlaying(picked.value!, { stationName: 'Station', junk: ['Ad Break'] }));
@@ -74,7 +75,7 @@ describe('every feed parser on hostile bytes', () => {
         const decoded = outcome(() => parser.decode(body, undefined));
         if (decoded.kind === 'typed') return;
         const snapshot = JSON.stringify(decoded.value);
-        for (const feed of FEEDS[format]) outcome(() => parser.pick(decoded.value, feed));
+        for (const feed of FEEDS[format]) outcome(() => (parser as FeedParser<unknown, typeof feed>).picker(feed)(decoded.value));
         expect(JSON.stringify(decoded.value)).toBe(snapshot);
       }),
       params({ numRuns: Math.ceil(RUNS / 2) }),

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.ts';
 import { genericJson } from '../../src/parse/generic-json.ts';
-import type { FeedConfig, NowPlaying } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { NowPlaying } from '../../src/types.ts';
 import { assertOnlyParseErrors, fixture, run } from './fixtures.ts';
 
-const feed = (title?: string, artist?: string): FeedConfig => ({ url: 'https://radio.example/api/nowplaying/night_owl', format: 'json', title, artist });
+const feed = (title?: string, artist?: string): FeedConfig => ({ url: 'https://radio.example/api/nowplaying/night_owl', format: 'json', title, artist }) as FeedConfig;
 const azura = feed('now_playing.song.title', 'now_playing.song.artist');
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.ts';
 import { icecastJson, repairIcecastJson } from '../../src/parse/icecast-json.ts';
-import type { FeedConfig, NowPlaying } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { NowPlaying } from '../../src/types.ts';
 import { assertOnlyParseErrors, fixture, run } from './fixtures.ts';
 
-const feed = (mount?: string): FeedConfig => ({ url: 'http://radio.example:8000/status-json.xsl', format: 'icecast-json', mount });
+const feed = (mount?: string): FeedConfig => ({ url: 'http://radio.example:8000/status-json.xsl', format: 'icecast-json', mount }) as FeedConfig;
 const np = (raw: string, artist: string | null, title: string | null): NowPlaying => ({ raw, artist, title });
 const mp3 = (text: string) => np(text, null, text);
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.ts';
 import { icecastXml } from '../../src/parse/icecast-xml.ts';
-import type { FeedConfig, NowPlaying } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { NowPlaying } from '../../src/types.ts';
 import { assertOnlyParseErrors, fixture, run } from './fixtures.ts';
 
-const feed = (mount?: string): FeedConfig => ({ url: 'http://admin:hackme@radio.example:8000/admin/stats', format: 'icecast-xml', mount });
+const feed = (mount?: string): FeedConfig => ({ url: 'http://admin:hackme@radio.example:8000/admin/stats', format: 'icecast-xml', mount }) as FeedConfig;
 const mp3 = (text: string): NowPlaying => ({ raw: text, artist: null, title: text });
 
 describe('icecast /admin/stats', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FEED_FORMATS, type FeedConfig, type FeedFormat } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import { FEED_FORMATS, type FeedFormat } from '../../src/types.ts';
 import { feedParsers, normalizeNowPlaying, parseFeed } from '../../src/parse/index.ts';
 import { fixture } from './fixtures.ts';
 
-const feed = (format: FeedFormat, extra: Partial<FeedConfig> = {}): FeedConfig => ({ url: 'http://radio.example:8000/x?sid=1', format, ...extra });
+const feed = (format: FeedFormat, extra: Record<string, string> = {}): FeedConfig => ({ url: 'http://radio.example:8000/x?sid=1', format, ...extra }) as FeedConfig;
 
 describe('feed parsers', () => {
   it('has a parser for every feed format', () => {
@@ -21,7 +22,7 @@ describe('feed parsers', () => {
     ['xml', 'xml/triton-nowplaying.xml', { title: 'nowplaying-info-list.nowplaying-info.property[name=cue_title]', artist: 'nowplaying-info-list.nowplaying-info.property[name=track_artist_name]' }, { raw: "Queen - Don't Stop Me Now <Remastered 2011> & More", artist: 'Queen', title: "Don't Stop Me Now <Remastered 2011> & More" }],
     ['json', 'json/azuracast-nowplaying.json', { title: 'now_playing.song.text' }, { raw: 'Beach House - Space Song', artist: 'Beach House', title: 'Space Song' }],
   ] as const)('%s %s parses and normalises to what was played', (format, file, extra, expected) => {
-    const np = parseFeed(format, fixture(file), feed(format, extra));
+    const np = parseFeed(fixture(file), feed(format, extra));
     expect(np && normalizeNowPlaying(np)).toEqual(expected);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/errors.ts';
-import { parsePath, resolvePath } from '../../src/parse/path.ts';
+import { resolvePath } from '../../src/parse/path.ts';
+import { parsePath } from '../../src/stations/path-syntax.ts';
 
 const doc = {
   songs: { song: [{ title: 'First' }, { title: 'Second' }] },
@@ -22,10 +22,10 @@ describe('station paths', () => {
     ['songs.nothing.title', undefined],
     ['songs.toString', undefined],
   ])('resolves %s', (path, expected) => {
-    expect(resolvePath(doc, path)).toEqual(expected);
+    expect(resolvePath(doc, parsePath(path))).toEqual(expected);
   });
 
-  it.each(['', 'a..b', '.a', 'a.', 'a[0', 'a]', 'a[=x]', 'a[0]b'])('rejects the malformed path %j with a ConfigError', (path) => {
-    expect(() => parsePath(path)).toThrow(ConfigError);
+  it.each(['', 'a..b', '.a', 'a.', 'a[0', 'a]', 'a[=x]', 'a[0]b'])('rejects the malformed path %j, saying it is invalid', (path) => {
+    expect(() => parsePath(path)).toThrow(/invalid (path|selector)/);
   });
 });

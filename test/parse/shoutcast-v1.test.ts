@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.ts';
 import { SHOUTCAST_V1_USER_AGENT, shoutcastV1 } from '../../src/parse/shoutcast-v1.ts';
-import type { FeedConfig, NowPlaying } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { NowPlaying } from '../../src/types.ts';
 import { assertOnlyParseErrors, fixture, run } from './fixtures.ts';
 
 const feed: FeedConfig = { url: 'http://radio.example:8000/7.html', format: 'shoutcast-v1' };
@@ -45,7 +46,7 @@ describe('SHOUTcast v1 with a station charset', () => {
     const { shoutcastV1 } = await import('../../src/parse/shoutcast-v1.ts');
     // Byte 0xC4 is "Δ" in ISO-8859-7 (Greek) and "Ä" when guessed as Windows-1252.
     const body = Buffer.concat([Buffer.from('<html><body>1,1,1,1,1,128,'), Buffer.from([0xc4, 0xe1]), Buffer.from('</body></html>')]);
-    expect(shoutcastV1.pick(shoutcastV1.decode(body, 'text/html', 'iso-8859-7'), { url: 'http://x/7.html', format: 'shoutcast-v1' })?.raw).toBe('Δα');
-    expect(shoutcastV1.pick(shoutcastV1.decode(body, 'text/html'), { url: 'http://x/7.html', format: 'shoutcast-v1' })?.raw).toBe('Äá');
+    expect(shoutcastV1.picker({ url: 'http://x/7.html', format: 'shoutcast-v1' })(shoutcastV1.decode(body, 'text/html', 'iso-8859-7'))?.raw).toBe('Δα');
+    expect(shoutcastV1.picker({ url: 'http://x/7.html', format: 'shoutcast-v1' })(shoutcastV1.decode(body, 'text/html'))?.raw).toBe('Äá');
   });
 });

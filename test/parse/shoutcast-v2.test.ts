@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../src/errors.ts';
 import { mendSeparator, shoutcastV2 } from '../../src/parse/shoutcast-v2.ts';
-import type { FeedConfig, NowPlaying } from '../../src/types.ts';
+import type { FeedConfig } from '../../src/stations/schema.ts';
+import type { NowPlaying } from '../../src/types.ts';
 import { assertOnlyParseErrors, fixture, run } from './fixtures.ts';
 
 const stats: FeedConfig = { url: 'http://radio.example:8000/stats?sid=1', format: 'shoutcast-v2' };
-const statistics = (extra: Partial<FeedConfig> = {}, url = 'http://radio.example:8000/statistics'): FeedConfig => ({ url, format: 'shoutcast-v2', ...extra });
+const statistics = (extra: Partial<FeedConfig> = {}, url = 'http://radio.example:8000/statistics'): FeedConfig => ({ url, format: 'shoutcast-v2', ...extra }) as FeedConfig;
 const mp3 = (text: string): NowPlaying => ({ raw: text, artist: null, title: text });
 
 describe('shoutcast v2 /stats and /statistics', () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, flushMicrotasks, seededRandom } from '../../src/clock.ts';
+import { DEFAULTS } from '../../src/config.ts';
 import { Scheduler, type PollResult, type ScheduledTask } from '../../src/scheduler/scheduler.ts';
+
+/** The crawler's settings, with an exact timer (tick 0): these tests check due times to the millisecond. */
+const settings = { concurrency: DEFAULTS.concurrency, perHost: DEFAULTS.perHost, backoffCapMs: DEFAULTS.backoffCapMs, rareRetryMs: DEFAULTS.rareRetryMs, tickMs: 0 };
 import { firstDelay } from '../../src/scheduler/next-due.ts';
 
 function tasks(n: number, opts: Partial<ScheduledTask> & { hosts?: number } = {}): ScheduledTask[] {
@@ -23,6 +27,7 @@ function harness(opts: { concurrency?: number; perHost?: number; holdMs?: number
   let doublePolls = 0;
   const count = new Map<string, number>();
   const scheduler = new Scheduler({
+    ...settings,
     clock,
     random: seededRandom(42),
     concurrency: opts.concurrency ?? 4,
@@ -174,6 +179,7 @@ describe('Scheduler', () => {
     let aborted = 0;
     let started = 0;
     const scheduler = new Scheduler({
+      ...settings,
       clock,
       random: seededRandom(1),
       poll: (_t, signal) =>
@@ -237,6 +243,7 @@ describe('Scheduler and rare faults', () => {
     const clock = new ManualClock(0);
     const starts: number[] = [];
     const scheduler = new Scheduler({
+      ...settings,
       clock,
       random: seededRandom(5),
       rareRetryMs: 3_600_000,

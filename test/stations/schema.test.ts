@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateStations } from '../../src/stations/schema.ts';
+import { validateStations, type Station } from '../../src/stations/schema.ts';
 import { diffStations, StationRegistry, type StationsDiff } from '../../src/stations/registry.ts';
 import { writeStationsFile } from '../../src/stations/stations-file.ts';
 import { tempDir } from '../helpers/crawl.ts';
@@ -37,9 +37,11 @@ describe('stations.json validation', () => {
     ['an unknown key', { stations: [{ ...ok, colour: 'red' }] }, 'stations.json: station "a": field "colour": unknown key "colour"'],
     ['an unknown feed key', { stations: [{ id: 'a', feed: { ...ok.feed, moutn: '/x' } }] }, 'station "a": field "feed.moutn": unknown key "moutn"'],
     ['an Icecast feed without a mount', { stations: [{ id: 'a', feed: { url: 'http://x/status-json.xsl', format: 'icecast-json' } }] }, 'station "a": field "feed.mount": a mount ("/name") is required'],
-    ['a generic feed without a title path', { stations: [{ id: 'a', feed: { url: 'http://x/a.json', format: 'json' } }] }, 'field "feed.title": a path to the title is required for format "json"'],
+    ['a generic feed without a title path', { stations: [{ id: 'a', feed: { url: 'http://x/a.json', format: 'json' } }] }, 'field "feed.title": a path to the title is required for this format'],
+    ['a title path that does not parse', { stations: [{ id: 'a', feed: { url: 'http://x/a.json', format: 'json', title: 'a[' } }] }, 'field "feed.title": invalid path "a["'],
+    ['an artist path with a broken selector', { stations: [{ id: 'a', feed: { url: 'http://x/a.xml', format: 'xml', title: 'a', artist: 'p[=x]' } }] }, 'field "feed.artist": invalid selector "[=x]"'],
     ['a scheme other than http(s)', { stations: [{ id: 'a', feed: { ...ok.feed, url: 'file:///etc/passwd' } }] }, 'field "feed.url": must be an http:// or https:// URL'],
-    ['a format onair does not read', { stations: [{ id: 'a', feed: { ...ok.feed, format: 'rss' } }] }, 'station "a": field "feed.format"'],
+    ['a format onair does not read', { stations: [{ id: 'a', feed: { ...ok.feed, format: 'rss' } }] }, 'station "a": field "feed.format": must be one of icecast-json, icecast-xml'],
     ['a station with neither feed nor stream', { stations: [{ id: 'a' }] }, 'station "a": a station needs a "feed", a "stream", or both'],
     ['a duplicate id', { stations: [ok, ok] }, 'field "id": duplicate id "a"'],
     ['an id that could be a path', { stations: [{ ...ok, id: '../etc' }] }, 'station "../etc": field "id": must be 1-64 letters'],
@@ -53,10 +55,10 @@ describe('stations.json validation', () => {
 
 describe('station registry', () => {
   it('diffs two lists into added, removed and changed stations', () => {
-    const a = { id: 'a', stream: { url: 'http://x/a', mode: 'snapshot' as const } };
-    const b = { id: 'b', stream: { url: 'http://x/b', mode: 'snapshot' as const } };
-    const b2 = { ...b, name: 'B' };
-    const c = { id: 'c', stream: { url: 'http://x/c', mode: 'live' as const } };
+    const a: Station = { id: 'a', stream: { url: 'http://x/a', mode: 'snapshot' } };
+    const b: Station = { id: 'b', stream: { url: 'http://x/b', mode: 'snapshot' } };
+    const b2: Station = { ...b, name: 'B' };
+    const c: Station = { id: 'c', stream: { url: 'http://x/c', mode: 'live' } };
     expect(diffStations([a, b], [b2, c])).toEqual({ added: [c], removed: [a], changed: [b2] });
   });
 
