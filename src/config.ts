@@ -82,6 +82,15 @@ export const DEFAULTS: CrawlerConfig = {
   },
 };
 
+/** The live HTTP API's limits (`onair run --http`). */
+export const API_DEFAULTS = {
+  /** A comment line goes to every event client this often, so proxies and browsers keep idle streams open. */
+  heartbeatMs: 15_000,
+  maxEventClients: 1_000,
+  /** Unsent bytes past which an event client is dropped: 1000 clients at the cap hold 256 MB at worst. */
+  maxClientBufferBytes: 256 * 1024,
+} as const;
+
 /** The stations file's own default interval, when it names none (seconds). */
 export const DEFAULT_INTERVAL_SECONDS = 10;
 /** Bounds of any poll interval, in stations.json or on the command line (seconds). */

@@ -93,8 +93,8 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     random,
     logger,
     pipeline,
-    store,
     backoffCapMs: config.backoffCapMs,
+    rareRetryMs: config.rareRetryMs,
     reconnectMs: config.liveReconnectMs,
     readEveryMs: config.liveReadEveryMs,
   });

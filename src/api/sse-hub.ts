@@ -7,6 +7,7 @@
 // id: it is live only, since a reconnecting client reloads /api/now, which says who is silent.
 import type { ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../clock.ts';
+import { API_DEFAULTS } from '../config.ts';
 import { toExportedPlay } from '../export/history.ts';
 import type { Logger } from '../log.ts';
 import type { Flushed, StoredPlay } from '../store/contract.ts';
@@ -53,10 +54,9 @@ export class SseHub {
   private readonly maxBufferBytes: number;
 
   constructor(private readonly opts: SseHubOptions) {
-    this.heartbeatMs = opts.heartbeatMs ?? 15_000;
-    this.maxClients = opts.maxClients ?? 1_000;
-    // 1000 clients at the cap hold 256 MB at worst; a client reading at all stays far below it.
-    this.maxBufferBytes = opts.maxBufferBytes ?? 256 * 1024;
+    this.heartbeatMs = opts.heartbeatMs ?? API_DEFAULTS.heartbeatMs;
+    this.maxClients = opts.maxClients ?? API_DEFAULTS.maxEventClients;
+    this.maxBufferBytes = opts.maxBufferBytes ?? API_DEFAULTS.maxClientBufferBytes;
   }
 
   get size(): number {

@@ -1,7 +1,7 @@
 // `onair add URL`: appends a station to stations.json (atomically). Without --format it fetches the URL once
 // and detects what it is; --format icy makes URL the station's stream.
 import { SETTING_RULES } from '../config.ts';
-import { ConfigError, describeError } from '../errors.ts';
+import { classify, ConfigError } from '../errors.ts';
 import { HttpClient } from '../fetch/http.ts';
 import { detectFormat } from '../stations/detect-format.ts';
 import { validateStation } from '../stations/schema.ts';
@@ -89,7 +89,9 @@ async function detect(url: string) {
     const res = await http.get(url);
     return detectFormat(res.url, res.contentType, res.body);
   } catch (err) {
-    const { code, message } = describeError(err);
+    const { reported: code, message, bug } = classify(err);
+    // A bug is not "cannot fetch": it surfaces as itself (exit 1, with its message), not as a usage error.
+    if (bug) throw err;
     // SHOUTcast v1 answers `ICY 200 OK`, which undici rejects; an endless body is a stream too.
     if (code === 'HPE_INVALID_CONSTANT' || code === 'ONAIR_TOO_LARGE') return { kind: 'stream' as const };
     throw new ConfigError(`cannot fetch ${String(redactUrl(url))} to detect its format (${code}: ${message}); give --format`);

@@ -5,21 +5,10 @@
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import { onAbort } from '../abort.ts';
+import { DEFAULTS, type HttpConfig } from '../config.ts';
 import { NetworkError, OnairError, ResponseError, type ErrorCode } from '../errors.ts';
 import { basicAuth, parseHttpUrl, redactUrl, redirectTarget, withoutCredentials } from '../url.ts';
 import { networkFailure } from './network-failure.ts';
-
-export interface HttpOptions {
-  connectTimeoutMs?: number;
-  headersTimeoutMs?: number;
-  /** Deadline for the whole response, head and body: an endless trickle fails too. */
-  totalTimeoutMs?: number;
-  maxBytes?: number;
-  maxRedirects?: number;
-  userAgent?: string;
-  /** Keep-alive connections per origin. */
-  connectionsPerOrigin?: number;
-}
 
 export interface GetOptions {
   signal?: AbortSignal;
@@ -39,30 +28,23 @@ export interface HttpResponse {
   body: Uint8Array;
 }
 
-export const DEFAULT_USER_AGENT = 'onair/0.1 (+https://github.com/onair-radio/onair)';
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export class HttpClient {
   private readonly agent: Dispatcher;
-  private readonly opts: Required<Omit<HttpOptions, 'connectionsPerOrigin'>>;
+  private readonly opts: HttpConfig;
   /** Bytes of response bodies read, for the benchmark's bytes-per-change. */
   bytesRead = 0;
 
-  constructor(opts: HttpOptions = {}) {
-    this.opts = {
-      connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
-      headersTimeoutMs: opts.headersTimeoutMs ?? 10_000,
-      totalTimeoutMs: opts.totalTimeoutMs ?? 15_000,
-      maxBytes: opts.maxBytes ?? 1024 * 1024,
-      maxRedirects: opts.maxRedirects ?? 5,
-      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
-    };
+  /** The crawler passes its resolved config.http; a one-off client (onair add) overrides a few of the defaults. */
+  constructor(opts: Partial<HttpConfig> = {}) {
+    this.opts = { ...DEFAULTS.http, ...opts };
     // A DNS cache: thousands of hosts every 10 s would queue on libuv's four resolver threads.
     this.agent = new Agent({
       connect: { timeout: this.opts.connectTimeoutMs, maxCachedSessions: 4096 },
       headersTimeout: this.opts.headersTimeoutMs,
       bodyTimeout: this.opts.totalTimeoutMs,
-      connections: opts.connectionsPerOrigin ?? 4,
+      connections: this.opts.connectionsPerOrigin,
       keepAliveTimeout: 30_000,
     }).compose(interceptors.dns({ maxTTL: 60_000, dualStack: false }));
   }

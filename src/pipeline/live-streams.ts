@@ -7,7 +7,6 @@ import { ReadPacer } from '../fetch/stream/read-pacer.ts';
 import { openLiveStream } from '../fetch/stream/reader.ts';
 import type { Logger } from '../log.ts';
 import { backoffDelay } from '../scheduler/next-due.ts';
-import type { PlayStore } from '../store/contract.ts';
 import type { LiveStation } from './station-plan.ts';
 import type { Pipeline } from './pipeline.ts';
 
@@ -16,17 +15,16 @@ export interface LiveStreamsDeps {
   random: Random;
   logger: Logger;
   pipeline: Pipeline;
-  store: PlayStore;
-  /** Resolved and checked in config.ts (liveReconnectMs, liveReadEveryMs, backoffCapMs there). */
+  /** Resolved and checked in config.ts (liveReconnectMs, liveReadEveryMs, backoffCapMs, rareRetryMs there). */
   backoffCapMs: number;
+  /** Retry delay of a stream that lacks what we need (no in-stream metadata). */
+  rareRetryMs: number;
   /** Base reconnect delay; doubles per consecutive failure. */
   reconnectMs: number;
   open?: typeof openLiveStream;
   /** How long each connection rests between reads once past its connect burst (0: read as bytes arrive). */
   readEveryMs: number;
 }
-
-const RARE_RETRY_MS = 60 * 60_000;
 
 interface Connection {
   station: LiveStation;
@@ -121,7 +119,7 @@ export class LiveStreams {
     if (result === 'disabled') return;
     // A stream without in-stream metadata will not grow some by the next attempt: try again only hourly.
     const rare = result === 'rare';
-    const delay = rare ? RARE_RETRY_MS : backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs ?? 2_000, capMs: this.deps.backoffCapMs ?? 300_000 }, this.deps.random);
+    const delay = rare ? this.deps.rareRetryMs : backoffDelay(conn.failures, { intervalMs: this.deps.reconnectMs, capMs: this.deps.backoffCapMs }, this.deps.random);
     conn.timer = clock.setTimer(delay, () => {
       if (!this.stopped && this.connections.get(conn.station.id) === conn) this.connect(conn);
     });

@@ -36,7 +36,7 @@ export async function startApiHarness(opts: ApiHarnessOptions = {}): Promise<Api
   const crawl = await startTestCrawl([...entries, ...(opts.extraStations ?? [])], opts.crawl);
   const servers: ApiServer[] = [];
   const startServer = async (o: Partial<ApiServerOptions> = {}) => {
-    const server = await startApiServer({ crawler: crawl.crawler, db: crawl.dbFile, host: '127.0.0.1', port: 0, clock: crawl.clock, ...o });
+    const server = await startApiServer({ crawler: crawl.crawler, db: crawl.crawler.config.db, host: '127.0.0.1', port: 0, clock: crawl.clock, ...o });
     servers.push(server);
     return server;
   };

@@ -117,7 +117,7 @@ describe('a live stream that fails with a bug', () => {
       await new Promise((resolve) => opts.signal.addEventListener('abort', resolve));
       return { bytesRead: 0, titles: 0 };
     }) as typeof openLiveStream;
-    const live = new LiveStreams({ clock, random: seededRandom(1), logger, pipeline, store, backoffCapMs: 300_000, reconnectMs: 2_000, readEveryMs: 0, open });
+    const live = new LiveStreams({ clock, random: seededRandom(1), logger, pipeline, backoffCapMs: 300_000, rareRetryMs: 3_600_000, reconnectMs: 2_000, readEveryMs: 0, open });
     live.upsert(station());
     await clock.advance(100_000);
     expect(opens).toBe(1);

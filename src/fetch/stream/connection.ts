@@ -1,5 +1,6 @@
 // Opens a station stream: writes the GET request by hand, reads the head, follows redirects and
 // playlists, and hands back the socket positioned at the first audio byte. Does not read titles.
+import { DEFAULTS } from '../../config.ts';
 import { isPlaylist, parsePlaylist } from '../../codec/playlist.ts';
 import { decodeBytes } from '../../codec/text.ts';
 import { OnairError, ResponseError } from '../../errors.ts';
@@ -13,7 +14,6 @@ export const MAX_PLAYLIST_BYTES = 64 * 1024;
 /** Playlist entries tried before giving up (they usually name mirrors of one stream). */
 const MAX_PLAYLIST_ENTRIES = 5;
 
-export const DEFAULT_USER_AGENT = 'onair/0.1 (now-playing crawler)';
 
 export interface ConnectOptions {
   signal?: AbortSignal;
@@ -45,9 +45,10 @@ type Resolved = Required<Omit<ConnectOptions, 'signal'>> & { signal?: AbortSigna
 export async function openStream(url: string | URL, opts: ConnectOptions = {}): Promise<StreamConnection> {
   return open(parseHttpUrl(url), {
     signal: opts.signal,
-    connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
-    firstByteTimeoutMs: opts.firstByteTimeoutMs ?? 10_000,
-    userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
+    // The crawler passes its --http deadlines; the defaults are the feed client's, from the one table.
+    connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULTS.http.connectTimeoutMs,
+    firstByteTimeoutMs: opts.firstByteTimeoutMs ?? DEFAULTS.http.headersTimeoutMs,
+    userAgent: opts.userAgent ?? DEFAULTS.http.userAgent,
     meter: opts.meter ?? { bytes: 0 },
   }, 0);
 }
