@@ -42,6 +42,7 @@ export const ERRORS = {
   ONAIR_BAD_URL: { policy: 'disable', meaning: 'a station URL that is not an http(s) URL' },
   // The process.
   ONAIR_DB_TOO_NEW: { policy: 'stop', meaning: 'the database was written by a newer onair' },
+  ONAIR_DB_UNREACHABLE: { policy: 'stop', meaning: 'the database server does not answer at start (refused, unknown host, bad credentials, timeout)' },
   ONAIR_BUG: { policy: 'disable', meaning: 'a thrown value that is not an OnairError (TypeError, RangeError…): a bug in onair, logged with its stack' },
 } as const satisfies Record<string, { policy: ErrorPolicy; meaning: string }>;
 

@@ -1,23 +1,25 @@
-// Picks the store implementation for a `--db` value. Today every value is a SQLite file path (or ":memory:");
-// a server database URL is refused here, by name, until its implementation lands beside sqlite/.
+// Picks the store implementation for a `--db` value: a postgres:// (or postgresql://) URL is the shared
+// PostgreSQL store, anything else a SQLite file path (or ":memory:"). Another scheme is refused by name.
 import { ConfigError } from '../errors.ts';
 import { redactUrl } from '../url.ts';
 import type { PlayReader, PlayStore } from './contract.ts';
+import { isPostgresUrl } from './postgres/connect.ts';
+import { PostgresReader, PostgresStore } from './postgres/postgres-store.ts';
 import { SqliteReader, SqliteStore } from './sqlite/sqlite-store.ts';
 
-function checkLocation(location: string): void {
+function engineOf(location: string): 'postgres' | 'sqlite' {
+  if (isPostgresUrl(location)) return 'postgres';
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
-    throw new ConfigError(`--db "${String(redactUrl(location))}": only a SQLite file path is supported by this onair`);
+    throw new ConfigError(`--db "${String(redactUrl(location))}": give a SQLite file path or a postgres:// URL`);
+  return 'sqlite';
 }
 
 /** The crawler's store: opens (creating and migrating) the database. */
 export async function openStore(location: string): Promise<PlayStore> {
-  checkLocation(location);
-  return SqliteStore.open(location);
+  return engineOf(location) === 'postgres' ? PostgresStore.open(location) : SqliteStore.open(location);
 }
 
 /** A read-only view of an existing database, beside a crawler that may be writing to it. */
 export async function openReader(location: string): Promise<PlayReader> {
-  checkLocation(location);
-  return SqliteReader.open(location);
+  return engineOf(location) === 'postgres' ? PostgresReader.open(location) : SqliteReader.open(location);
 }

@@ -1,0 +1,57 @@
+// The PostgreSQL schema, as an append-only list of migrations: never edit or reorder an entry, add a new one.
+// The same tables and columns as SQLite's (times are epoch milliseconds in bigint), so both engines answer
+// alike. Each migration runs in its own transaction under an advisory lock, so two nodes starting together
+// migrate once; the version lives in onair_schema.
+import type postgres from 'postgres';
+import { OnairError } from '../../errors.ts';
+
+/** Migration n (1-based) brings the database to version n. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE stations (
+    id text PRIMARY KEY,
+    name text,
+    last_success_at bigint,
+    last_error_at bigint,
+    last_error text,
+    consecutive_failures integer NOT NULL DEFAULT 0
+  );
+  CREATE TABLE plays (
+    id bigserial PRIMARY KEY,
+    station text NOT NULL REFERENCES stations (id),
+    raw text NOT NULL,
+    artist text,
+    title text,
+    started_at bigint NOT NULL,
+    ended_at bigint,
+    source text NOT NULL CHECK (source IN ('feed', 'stream'))
+  );
+  CREATE INDEX plays_station_started ON plays (station, started_at, id);
+  CREATE INDEX plays_started ON plays (started_at, id);
+  -- A station plays one thing at a time: at most one open play each.
+  CREATE UNIQUE INDEX plays_one_open ON plays (station) WHERE ended_at IS NULL;
+  `,
+];
+
+/** Any constant: the key of the advisory lock that serialises migrations across nodes. */
+const MIGRATION_LOCK = 7_346_001;
+
+/** Brings the database up to the newest schema; refuses one written by a newer onair. */
+export async function migrate(sql: postgres.Sql, where: string): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx`CREATE TABLE IF NOT EXISTS onair_schema (version integer NOT NULL)`;
+    const [row] = await tx<{ version: number }[]>`SELECT version FROM onair_schema`;
+    const current = row?.version ?? 0;
+    if (current > MIGRATIONS.length)
+      throw new OnairError('ONAIR_DB_TOO_NEW', `database ${where} has schema version ${current}, newer than this onair knows (${MIGRATIONS.length}); upgrade onair`);
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      // One savepoint per migration inside the locked transaction: a failing one leaves the database whole.
+      await tx.savepoint(async (sp) => {
+        await sp.unsafe(MIGRATIONS[v]!);
+      });
+    }
+    if (row === undefined) await tx`INSERT INTO onair_schema (version) VALUES (${MIGRATIONS.length})`;
+    else if (current < MIGRATIONS.length) await tx`UPDATE onair_schema SET version = ${MIGRATIONS.length}`;
+  });
+}
