@@ -1,22 +1,29 @@
 // Commits the store's queued writes on a fixed beat (one transaction per beat, however many stations changed),
-// counts what each commit cost, and tells the observers. A commit that fails keeps its writes queued for the
-// next beat; the loop never stops for it.
+// counts what each commit cost, and tells the observers. A commit that fails keeps its writes queued; while
+// the database stays away the beat backs off (doubling, up to RETRY_CAP_MS) and the outage is logged once.
+// The loop never stops for it.
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { PlayStore } from '../store/contract.ts';
 import type { Observers } from './observers.ts';
 import type { WriteStats } from './view.ts';
 
+/** Longest pause between commit attempts while the database is away. */
+export const RETRY_CAP_MS = 5_000;
+
 export class WriteLoop {
   readonly stats: WriteStats = { batches: 0, rows: 0, ms: 0, maxMs: 0 };
   private timer: TimerHandle | undefined;
   private stopped = false;
-  /** The failure of the current outage, so it is logged once, not every beat. */
+  /** Set during an outage: it is logged once, not every beat, and the beat backs off. */
   private failing = false;
+  private delayMs: number;
 
   constructor(
     private readonly deps: { store: PlayStore; clock: Clock; logger: Logger; observers: Observers; everyMs: number },
-  ) {}
+  ) {
+    this.delayMs = deps.everyMs;
+  }
 
   start(): void {
     this.arm();
@@ -48,17 +55,19 @@ export class WriteLoop {
 
   private arm(): void {
     if (this.stopped) return;
-    this.timer = this.deps.clock.setTimer(this.deps.everyMs, () => void this.beat());
+    this.timer = this.deps.clock.setTimer(this.delayMs, () => void this.beat());
   }
 
   private async beat(): Promise<void> {
     try {
       await this.flush();
-      if (this.failing) this.deps.logger.info('database writes recovered');
+      if (this.failing) this.deps.logger.info({ queued: this.deps.store.pending() }, 'database writes recovered');
       this.failing = false;
+      this.delayMs = this.deps.everyMs;
     } catch (err) {
       if (!this.failing) this.deps.logger.error({ err }, 'database write failed; the changes stay queued and are retried');
       this.failing = true;
+      this.delayMs = Math.min(RETRY_CAP_MS, this.delayMs * 2);
     }
     this.arm();
   }

@@ -17,11 +17,22 @@ const SOURCES: readonly PlaySource[] = ['feed', 'stream'];
  */
 export const HEALTH_REFRESH_MS = 60_000;
 
+/**
+ * Queued writes past which poll outcomes are dropped, oldest first (a database away for long): a station's
+ * health is a summary its next poll rewrites, so losing old ones costs a stale line at most. Changes are
+ * never dropped: they are the history. 200,000 writes are ~40 MB, a few minutes of 50,000 stations.
+ */
+export const MAX_QUEUED = 200_000;
+
 export class WriteQueue {
   private writes: QueuedWrite[] = [];
+  /** Poll outcomes dropped to keep the queue bounded, since start. */
+  dropped = 0;
   /** When each healthy station's success was last queued; absent after a failure. */
   private readonly healthyAt = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly max = MAX_QUEUED) {}
 
   get size(): number {
     return this.writes.length;
@@ -42,6 +53,15 @@ export class WriteQueue {
       this.healthyAt.set(station, at);
     }
     this.writes.push({ kind: 'poll', station, at, error });
+    if (this.writes.length > this.max) this.trim();
+  }
+
+  /** Drops the oldest poll outcomes until the queue is at half its bound (or only changes are left). */
+  private trim(): void {
+    let excess = this.writes.length - Math.floor(this.max / 2);
+    const before = this.writes.length;
+    this.writes = this.writes.filter((w) => w.kind === 'change' || excess-- <= 0);
+    this.dropped += before - this.writes.length;
   }
 
   /**

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { WriteQueue, type QueuedWrite } from '../../src/store/write-queue.ts';
+
+const play = { raw: 'A - B', artist: 'A', title: 'B', source: 'feed' as const };
+
+describe('the write queue', () => {
+  it('stays bounded while the database is away by dropping the oldest poll outcomes, never a change', async () => {
+    const q = new WriteQueue(1_000);
+    for (let i = 0; i < 5_000; i++) {
+      // Failures: each is queued (a success would be throttled to one a minute per station).
+      q.poll(`s${i % 7}`, i, 'ECONNREFUSED: refused');
+      if (i % 50 === 0) q.change(`s${i % 7}`, i, play);
+    }
+    expect(q.size).toBeLessThanOrEqual(1_000);
+    expect(q.dropped).toBeGreaterThan(0);
+    let batch: QueuedWrite[] = [];
+    await q.flush((b) => ((batch = b), { opened: [], silenced: [] }));
+    const changes = batch.filter((w) => w.kind === 'change');
+    expect(changes.map((w) => w.at)).toEqual(Array.from({ length: 100 }, (_, i) => i * 50));
+    // What is kept of the poll outcomes is the newest, in order.
+    const polls = batch.filter((w) => w.kind === 'poll').map((w) => w.at);
+    expect(polls).toEqual([...polls].sort((a, b) => a - b));
+    expect(polls.at(-1)).toBe(4_999);
+    expect(q.dropped + polls.length).toBe(5_000);
+  });
+
+  it('puts a failed batch back ahead of writes queued meanwhile', async () => {
+    const q = new WriteQueue();
+    q.change('a', 1, play);
+    await expect(
+      q.flush(() => {
+        q.change('a', 2, play);
+        throw new Error('away');
+      }),
+    ).rejects.toThrow('away');
+    let batch: QueuedWrite[] = [];
+    await q.flush((b) => ((batch = b), { opened: [], silenced: [] }));
+    expect(batch.map((w) => w.at)).toEqual([1, 2]);
+  });
+});
