@@ -22,7 +22,7 @@ export interface HttpConfig {
 
 export interface CrawlerConfig {
   stationsFile: string;
-  /** A SQLite file path (or ":memory:"). */
+  /** A SQLite file path (or ":memory:"), or a postgres:// URL. */
   db: string;
   /** Overrides the stations file's default interval (seconds); undefined: the file's. */
   intervalSeconds: number | undefined;

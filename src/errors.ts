@@ -135,9 +135,3 @@ export function classify(err: unknown): Fault {
 export function isFinal(policy: ErrorPolicy): boolean {
   return policy === 'disable' || policy === 'stop';
 }
-
-/** A short, log-friendly reason for any thrown value (classify's code and message), never a stack. */
-export function describeError(err: unknown): { code: string; message: string } {
-  const { reported, message } = classify(err);
-  return { code: reported, message };
-}

@@ -132,8 +132,11 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
         try {
           await writes.stop();
         } finally {
-          await store.close();
-          await http.destroy();
+          try {
+            await store.close();
+          } finally {
+            await http.destroy();
+          }
         }
       })();
       return stopping;

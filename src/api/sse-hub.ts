@@ -37,8 +37,13 @@ interface Client {
   stations: ReadonlySet<string> | null;
   /** Highest play id sent or passed over: live events at or below it are not sent again. */
   lastId: number;
-  /** Reading missed plays from the database; live events wait in the database meanwhile. */
+  /** Reading missed plays from the database; live events wait in `held` meanwhile. */
   replaying: boolean;
+  /**
+   * What was published while replaying: a commit can land after a replay read was taken and before it
+   * returns (always possible on a server database), so the last page alone could leave a gap.
+   */
+  held: Flushed[];
 }
 
 /** Browsers reconnect after this long when a stream drops. */
@@ -66,6 +71,8 @@ export class SseHub {
   /** Turns `res` into an event stream; throws ApiError(503) (before any byte is sent) when the hub is full. */
   open(res: ServerResponse, sub: SseSubscription): void {
     if (this.closed) throw new ApiError(503, 'the server is shutting down');
+    // Hung up while the request was being checked: its 'close' has been and gone, so it would never leave.
+    if (res.destroyed) return;
     if (this.clients.size >= this.maxClients) throw new ApiError(503, `too many event clients (${this.maxClients}); retry later`);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -76,7 +83,7 @@ export class SseHub {
     res.socket?.setNoDelay(true);
     // The first bytes also send the headers now, so the client knows at once that the stream is open.
     res.write(`retry: ${RETRY_MS}\n\n`);
-    const client: Client = { res, stations: sub.stations, lastId: sub.lastEventId ?? 0, replaying: sub.lastEventId !== undefined };
+    const client: Client = { res, stations: sub.stations, lastId: sub.lastEventId ?? 0, replaying: sub.lastEventId !== undefined, held: [] };
     this.clients.add(client);
     res.on('close', () => this.clients.delete(client));
     if (client.replaying) void this.replay(client);
@@ -88,23 +95,28 @@ export class SseHub {
    * order), then the stations it left silent (none of them opened anything after going silent, so the ends
    * come last). Never throws.
    */
-  publish({ opened, silenced }: Flushed): void {
+  publish(flushed: Flushed): void {
     if (this.clients.size === 0) return;
     try {
       // Each event is serialised once, however many clients get it.
-      const plays = opened.map((p) => ({ play: p, text: frame(p) }));
-      const ends = silenced.map((p) => ({ play: p, text: endFrame(p) }));
+      const plays = flushed.opened.map((p) => ({ play: p, text: frame(p) }));
+      const ends = flushed.silenced.map((p) => ({ play: p, text: endFrame(p) }));
       for (const c of this.clients) {
-        if (c.replaying) continue;
-        let text = '';
-        for (const f of plays) if (f.play.id > c.lastId && admits(c, f.play)) text += f.text;
-        for (const f of ends) if (admits(c, f.play)) text += f.text;
-        c.lastId = Math.max(c.lastId, plays.at(-1)?.play.id ?? 0);
-        if (text) this.send(c, text);
+        if (c.replaying) c.held.push(flushed);
+        else this.sendLive(c, plays, ends);
       }
     } catch (err) {
       this.opts.logger.error({ err }, 'sending live events failed (a bug); the crawler goes on');
     }
+  }
+
+  /** The plays the client has not had yet (id above its last) and the ends it wants, in one write. */
+  private sendLive(c: Client, plays: Frame[], ends: Frame[]): void {
+    let text = '';
+    for (const f of plays) if (f.play.id > c.lastId && admits(c, f.play)) text += f.text;
+    for (const f of ends) if (admits(c, f.play)) text += f.text;
+    c.lastId = Math.max(c.lastId, plays.at(-1)?.play.id ?? 0);
+    if (text) this.send(c, text);
   }
 
   /** Ends every stream and stops the heartbeat. */
@@ -119,15 +131,23 @@ export class SseHub {
     try {
       for (;;) {
         const page = await this.opts.playsAfter(c.lastId, REPLAY_PAGE);
+        if (!this.clients.has(c)) return;
         const text = page.filter((p) => admits(c, p)).map(frame).join('');
         c.lastId = page.at(-1)?.id ?? c.lastId;
-        // The last page: going live right after the read leaves no commit between the two unseen (a commit
-        // the read missed is published after this turn, and lastId keeps one the read saw from coming twice).
-        if (page.length < REPLAY_PAGE) c.replaying = false;
         if (text && !this.send(c, text)) return;
-        if (!c.replaying) return;
-        if (c.res.writableNeedDrain) await drained(c.res);
-        if (!this.clients.has(c)) return;
+        if (page.length === REPLAY_PAGE) {
+          if (c.res.writableNeedDrain) await drained(c.res);
+          if (!this.clients.has(c)) return;
+          continue;
+        }
+        // The last page. Commits published during the read were held: send what the read did not already
+        // include (lastId filters it), then go live, in this same turn, so no commit falls between.
+        c.replaying = false;
+        for (const f of c.held.splice(0)) {
+          this.sendLive(c, f.opened.map((p) => ({ play: p, text: frame(p) })), f.silenced.map((p) => ({ play: p, text: endFrame(p) })));
+          if (!this.clients.has(c)) return;
+        }
+        return;
       }
     } catch (err) {
       this.opts.logger.error({ err }, 'replaying events failed; closing the stream');
@@ -159,6 +179,11 @@ export class SseHub {
       if (this.clients.size > 0) this.armHeartbeat();
     });
   }
+}
+
+interface Frame {
+  play: StoredPlay;
+  text: string;
 }
 
 function admits(c: Client, p: StoredPlay): boolean {

@@ -74,9 +74,13 @@ export const command: Command = {
       logger.error('stop took too long; exiting with what was flushed');
       process.exit(0);
     }, STOP_DEADLINE_MS);
-    await api?.close();
-    await crawler.stop();
-    clearTimeout(deadline);
+    try {
+      await api?.close();
+      // A final flush that fails rejects here: exit 1 with its message, not 0 from the deadline.
+      await crawler.stop();
+    } finally {
+      clearTimeout(deadline);
+    }
     logger.info('stopped');
     return 0;
   },

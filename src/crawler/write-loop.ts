@@ -18,6 +18,7 @@ export class WriteLoop {
   /** Set during an outage: it is logged once, not every beat, and the beat backs off. */
   private failing = false;
   private delayMs: number;
+  private last: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: { store: PlayStore; clock: Clock; logger: Logger; observers: Observers; everyMs: number },
@@ -29,8 +30,17 @@ export class WriteLoop {
     this.arm();
   }
 
-  /** Commits what is queued now; rejects if the commit fails (the writes stay queued). */
-  async flush(): Promise<void> {
+  /**
+   * Commits what is queued now, after any commit of this loop still running (so the counts are the rows each
+   * commit took, and "flushed" means committed); rejects if nothing could be committed (the writes stay queued).
+   */
+  flush(): Promise<void> {
+    const run = this.last.then(() => this.commit());
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commit(): Promise<void> {
     const { store, observers } = this.deps;
     const rows = store.pending();
     if (rows === 0) return;

@@ -12,7 +12,6 @@ import { shoutcastV2 } from './shoutcast-v2.ts';
 
 export type { FeedParser } from './feed-parser.ts';
 export { DEFAULT_JUNK, normalizeNowPlaying, playKey, type NormalizeOptions } from './normalize.ts';
-export { SHOUTCAST_V1_USER_AGENT } from './shoutcast-v1.ts';
 
 /** The parser of each format. */
 export const feedParsers = {

@@ -11,6 +11,7 @@ export interface FeedDocument {
 }
 
 interface Entry {
+  url: string;
   /** The fetch of the current round; settled or in flight. */
   round: Promise<FeedDocument> | undefined;
   roundAt: number;
@@ -19,6 +20,15 @@ interface Entry {
   lastModified: string | undefined;
   lastDoc: unknown;
   hasDoc: boolean;
+}
+
+/** A small number per decoder, so a cache key is a short string. */
+const decoderKeys = new WeakMap<FeedReader['decode'], number>();
+let decoders = 0;
+function keyOf(decode: FeedReader['decode']): number {
+  let key = decoderKeys.get(decode);
+  if (key === undefined) decoderKeys.set(decode, (key = ++decoders));
+  return key;
 }
 
 export class FeedCache {
@@ -34,10 +44,13 @@ export class FeedCache {
    * sharing a URL are due at the same moment, so one fetch serves the round), else fetches anew.
    */
   get(url: string, decode: FeedReader['decode'], opts: { maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
-    let entry = this.entries.get(url);
+    // Keyed by what decodes it too: two stations that read one URL as different formats (or charsets) must
+    // not be handed each other's document.
+    const key = `${url}\n${keyOf(decode)}\n${opts.charset ?? ''}`;
+    let entry = this.entries.get(key);
     if (!entry) {
-      entry = { round: undefined, roundAt: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
-      this.entries.set(url, entry);
+      entry = { url, round: undefined, roundAt: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
+      this.entries.set(key, entry);
     }
     if (entry.round && (entry.pending || this.clock.now() - entry.roundAt < opts.maxAgeMs)) return entry.round;
     const e = entry;
@@ -65,6 +78,6 @@ export class FeedCache {
 
   /** Forgets URLs no station reads any more. */
   retain(urls: Set<string>): void {
-    for (const url of this.entries.keys()) if (!urls.has(url)) this.entries.delete(url);
+    for (const [key, e] of this.entries) if (!urls.has(e.url)) this.entries.delete(key);
   }
 }

@@ -19,13 +19,13 @@ function isCharset(label: string): boolean {
 const httpUrl = z.string().refine(isHttpUrl, 'must be an http:// or https:// URL');
 const intervalSeconds = z.number().min(INTERVAL_SECONDS.min).max(INTERVAL_SECONDS.max);
 
-/** A field a format cannot do without: its absence is named with the format, not as a type error. */
+/** A field a format cannot do without: its absence says what is missing, not "expected string". */
 const required = <T extends z.ZodType>(schema: T, what: string) =>
   z.unknown().superRefine((value, ctx) => {
     if (value === undefined) ctx.addIssue({ code: 'custom', message: `${what} is required for this format`, input: value });
   }).pipe(schema);
 
-/** A title or artist path: refused when its syntax is wrong, so a typo costs exit 2, not a failed poll each round. */
+/** A title or artist path: its syntax is checked here (a typo costs exit 2, not a failed poll each round); the plan parses it for use. */
 const fieldPath = z.string().min(1).superRefine((path, ctx) => {
   try {
     parsePath(path);

@@ -92,9 +92,10 @@ export interface PlayStore extends PlayReader {
   /** Makes sure a row exists for each station and sets its name (null when absent), committed at once. */
   upsertStations(stations: { id: string; name?: string | undefined }[]): Promise<void>;
   /**
-   * Commits everything queued in one transaction; resolves to the plays it opened and the stations it left
-   * silent. Calls never overlap (each waits for the one before). If it fails, nothing was written and the
-   * writes stay queued, ahead of newer ones, for the next flush.
+   * Commits everything queued, one transaction per batch; resolves to the plays it opened and the stations it
+   * left silent. Calls never overlap (each waits for the one before). A batch whose commit fails stays queued,
+   * ahead of newer writes, and is retried whole; a server store writes it once even if its first commit landed
+   * and only the answer was lost. Rejects when nothing could be committed.
    */
   flush(): Promise<Flushed>;
   /** Flushes, then closes. */

@@ -3,9 +3,15 @@
 import { ConfigError } from '../errors.ts';
 import { redactUrl } from '../url.ts';
 import type { PlayReader, PlayStore } from './contract.ts';
-import { isPostgresUrl } from './postgres/connect.ts';
-import { PostgresReader, PostgresStore } from './postgres/postgres-store.ts';
 import { SqliteReader, SqliteStore } from './sqlite/sqlite-store.ts';
+
+/** True for a --db value that names a PostgreSQL server rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}
+
+// Loaded only when asked for: the embedded default never pays for the PostgreSQL client.
+const postgresEngine = () => import('./postgres/postgres-store.ts');
 
 function engineOf(location: string): 'postgres' | 'sqlite' {
   if (isPostgresUrl(location)) return 'postgres';
@@ -16,10 +22,10 @@ function engineOf(location: string): 'postgres' | 'sqlite' {
 
 /** The crawler's store: opens (creating and migrating) the database. */
 export async function openStore(location: string): Promise<PlayStore> {
-  return engineOf(location) === 'postgres' ? PostgresStore.open(location) : SqliteStore.open(location);
+  return engineOf(location) === 'postgres' ? (await postgresEngine()).PostgresStore.open(location) : SqliteStore.open(location);
 }
 
 /** A read-only view of an existing database, beside a crawler that may be writing to it. */
 export async function openReader(location: string): Promise<PlayReader> {
-  return engineOf(location) === 'postgres' ? PostgresReader.open(location) : SqliteReader.open(location);
+  return engineOf(location) === 'postgres' ? (await postgresEngine()).PostgresReader.open(location) : SqliteReader.open(location);
 }

@@ -1,6 +1,8 @@
 // The writes a store has been handed and not yet committed, whatever the engine: changes and poll outcomes in
 // call order, checked as they come (one bad call must not poison a whole batch), and committed one batch at a
-// time. A batch whose commit fails goes back to the front of the queue, so nothing is lost or reordered.
+// time. A batch whose commit fails stays at the front of the queue, whole and under its id, so nothing is
+// lost, reordered, or (where the store checks the id) written twice.
+import { randomUUID } from 'node:crypto';
 import type { Flushed, PlayStart } from './contract.ts';
 import type { PlaySource } from '../types.ts';
 
@@ -24,18 +26,34 @@ export const HEALTH_REFRESH_MS = 60_000;
  */
 export const MAX_QUEUED = 200_000;
 
+/**
+ * Writes committed together, under an id of their own: a batch whose commit failed is retried whole under the
+ * same id, so a store whose commit may have landed without its answer arriving (a server database) can tell a
+ * retry from a new batch and write it once.
+ */
+export interface WriteBatch {
+  id: string;
+  writes: QueuedWrite[];
+}
+
 export class WriteQueue {
+  /** Batches whose commit failed, oldest first: retried as they were, before anything newer. */
+  private failed: WriteBatch[] = [];
   private writes: QueuedWrite[] = [];
   /** Poll outcomes dropped to keep the queue bounded, since start. */
   dropped = 0;
+  /** Trim again only past this length, so a queue of changes alone does not trim on every poll. */
+  private trimAt: number;
   /** When each healthy station's success was last queued; absent after a failure. */
   private readonly healthyAt = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly max = MAX_QUEUED) {}
+  constructor(private readonly max = MAX_QUEUED) {
+    this.trimAt = max;
+  }
 
   get size(): number {
-    return this.writes.length;
+    return this.writes.length + this.failed.reduce((n, b) => n + b.writes.length, 0);
   }
 
   change(station: string, at: number, next: PlayStart | null): void {
@@ -53,7 +71,7 @@ export class WriteQueue {
       this.healthyAt.set(station, at);
     }
     this.writes.push({ kind: 'poll', station, at, error });
-    if (this.writes.length > this.max) this.trim();
+    if (this.writes.length > this.trimAt) this.trim();
   }
 
   /** Drops the oldest poll outcomes until the queue is at half its bound (or only changes are left). */
@@ -62,27 +80,49 @@ export class WriteQueue {
     const before = this.writes.length;
     this.writes = this.writes.filter((w) => w.kind === 'change' || excess-- <= 0);
     this.dropped += before - this.writes.length;
+    // A success dropped here must be queued again by the station's next one, not a minute later.
+    this.healthyAt.clear();
+    this.trimAt = Math.max(this.max, this.writes.length + Math.floor(this.max / 2));
   }
 
   /**
-   * Hands everything queued to `commit` as one batch, after any commit still running. Writes queued while it
-   * runs wait for the next call; if it throws, its batch is put back ahead of them.
+   * Commits, after any flush still running: first the batches that failed before (each under its own id),
+   * then everything queued since, as one new batch. Writes queued meanwhile wait for the next call. A batch
+   * whose commit throws stays queued with the ones after it, in order; the flush rejects if nothing went in,
+   * else resolves with what did.
    */
-  flush(commit: (batch: QueuedWrite[]) => Flushed | Promise<Flushed>): Promise<Flushed> {
+  flush(commit: (batch: WriteBatch) => Flushed | Promise<Flushed>): Promise<Flushed> {
     const run = this.tail.then(async () => {
-      if (this.writes.length === 0) return { opened: [], silenced: [] };
-      const batch = this.writes;
-      this.writes = [];
-      try {
-        return await commit(batch);
-      } catch (err) {
-        this.writes = batch.concat(this.writes);
-        throw err;
+      if (this.writes.length > 0) {
+        this.failed.push({ id: randomUUID(), writes: this.writes });
+        this.writes = [];
+        this.trimAt = this.max;
       }
+      const all: Flushed = { opened: [], silenced: [] };
+      for (let committed = 0; this.failed.length > 0; committed++) {
+        let flushed: Flushed;
+        try {
+          flushed = await commit(this.failed[0]!);
+        } catch (err) {
+          // Something went in before it: report that (its events are due); the rest waits for the next flush.
+          if (committed > 0) return all;
+          throw err;
+        }
+        this.failed.shift();
+        merge(all, flushed);
+      }
+      return all;
     });
     this.tail = run.catch(() => undefined);
     return run;
   }
+}
+
+/** Adds a later commit's result to an earlier one's: a station it opened again is no longer silent. */
+function merge(into: Flushed, later: Flushed): void {
+  const reopened = new Set(later.opened.map((p) => p.station));
+  into.silenced = into.silenced.filter((p) => !reopened.has(p.station)).concat(later.silenced);
+  into.opened.push(...later.opened);
 }
 
 function checkTime(at: number): void {

@@ -67,6 +67,16 @@ export function backwardEdges(edges: { from: string; to: string }[]): string[] {
     .map(({ from, to }) => `${from} imports ${to}`);
 }
 
+/** The parts of a running crawler the API must not reach into (it gets crawler/view.ts). */
+const CRAWLER_INTERNALS = ['scheduler/', 'fetch/', 'parse/', 'detect/', 'pipeline/', 'crawler/'];
+
+/** Edges from api/ into the crawler's parts, other than its view. */
+export function apiReachingIn(edges: { from: string; to: string }[]): string[] {
+  return edges
+    .filter(({ from, to }) => from.startsWith('api/') && to !== 'crawler/view.ts' && CRAWLER_INTERNALS.some((p) => to.startsWith(p)))
+    .map(({ from, to }) => `${from} imports ${to}`);
+}
+
 describe('the layers of src/', () => {
   const edges = importEdges();
 
@@ -83,6 +93,13 @@ describe('the layers of src/', () => {
 
   it('has no stage importing a later one and no leaf importing a stage', () => {
     expect(backwardEdges(edges)).toEqual([]);
+  });
+
+  it('lets the API see the crawler only through its view: no scheduler, fetch, parse, pipeline or crawler internals', () => {
+    expect(apiReachingIn(edges)).toEqual([]);
+    expect(apiReachingIn([{ from: 'api/routes.ts', to: 'scheduler/scheduler.ts' }, { from: 'api/metrics.ts', to: 'crawler/view.ts' }])).toEqual([
+      'api/routes.ts imports scheduler/scheduler.ts',
+    ]);
   });
 
   it('catches an import against the flow (the check can fail)', () => {

@@ -14,7 +14,7 @@ describe('the write queue', () => {
     expect(q.size).toBeLessThanOrEqual(1_000);
     expect(q.dropped).toBeGreaterThan(0);
     let batch: QueuedWrite[] = [];
-    await q.flush((b) => ((batch = b), { opened: [], silenced: [] }));
+    await q.flush((b) => ((batch = b.writes), { opened: [], silenced: [] }));
     const changes = batch.filter((w) => w.kind === 'change');
     expect(changes.map((w) => w.at)).toEqual(Array.from({ length: 100 }, (_, i) => i * 50));
     // What is kept of the poll outcomes is the newest, in order.
@@ -24,17 +24,39 @@ describe('the write queue', () => {
     expect(q.dropped + polls.length).toBe(5_000);
   });
 
-  it('puts a failed batch back ahead of writes queued meanwhile', async () => {
+  it('retries a failed batch whole, under the same id, ahead of writes queued meanwhile', async () => {
     const q = new WriteQueue();
     q.change('a', 1, play);
+    let firstId = '';
     await expect(
-      q.flush(() => {
+      q.flush((batch) => {
+        firstId = batch.id;
         q.change('a', 2, play);
         throw new Error('away');
       }),
     ).rejects.toThrow('away');
-    let batch: QueuedWrite[] = [];
-    await q.flush((b) => ((batch = b), { opened: [], silenced: [] }));
-    expect(batch.map((w) => w.at)).toEqual([1, 2]);
+    expect(q.size).toBe(2);
+    const batches: { id: string; at: number[] }[] = [];
+    await q.flush((b) => (batches.push({ id: b.id, at: b.writes.map((w) => w.at) }), { opened: [], silenced: [] }));
+    expect(batches).toEqual([
+      { id: firstId, at: [1] },
+      { id: expect.not.stringMatching(firstId), at: [2] },
+    ]);
+    expect(q.size).toBe(0);
+  });
+
+  it('reports what went in when a later batch fails, and keeps that one for the next flush', async () => {
+    const q = new WriteQueue();
+    q.change('a', 1, play);
+    await expect(q.flush(() => Promise.reject(new Error('away')))).rejects.toThrow();
+    q.change('b', 2, play);
+    const opened = (id: number) => ({ id, station: 'a', raw: 'A - B', artist: 'A', title: 'B', source: 'feed' as const, startedAt: id, endedAt: null });
+    let calls = 0;
+    const flushed = await q.flush(() => {
+      if (++calls === 2) throw new Error('away again');
+      return { opened: [opened(1)], silenced: [] };
+    });
+    expect(flushed.opened).toEqual([opened(1)]);
+    expect(q.size).toBe(1);
   });
 });

@@ -14,11 +14,6 @@ export interface PostgresTimeouts {
 
 export const POSTGRES_TIMEOUTS: PostgresTimeouts = { connectSeconds: 10, statementMs: 30_000, idleInTransactionMs: 10_000 };
 
-/** True for a --db value that names a PostgreSQL server rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location);
-}
-
 /** A pool on `url`, checked with one round trip: rejects with ONAIR_DB_UNREACHABLE when the server does not answer. */
 export async function connectPostgres(url: string, opts: { max?: number; timeouts?: PostgresTimeouts } = {}): Promise<postgres.Sql> {
   const t = opts.timeouts ?? POSTGRES_TIMEOUTS;

@@ -1,7 +1,8 @@
 // The PostgreSQL schema, as an append-only list of migrations: never edit or reorder an entry, add a new one.
 // The same tables and columns as SQLite's (times are epoch milliseconds in bigint), so both engines answer
-// alike. Each migration runs in its own transaction under an advisory lock, so two nodes starting together
-// migrate once; the version lives in onair_schema.
+// alike, plus what only a server needs (write_batches). The pending migrations run in one transaction under
+// an advisory lock, each in a savepoint, so two nodes starting together migrate once; the version lives in
+// onair_schema and moves only when all of them went in.
 import type postgres from 'postgres';
 import { OnairError } from '../../errors.ts';
 
@@ -30,6 +31,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX plays_started ON plays (started_at, id);
   -- A station plays one thing at a time: at most one open play each.
   CREATE UNIQUE INDEX plays_one_open ON plays (station) WHERE ended_at IS NULL;
+  `,
+  `
+  -- One row per committed write batch, written in the batch's own transaction: a batch retried after a commit
+  -- whose answer was lost finds its id here and is not written twice. Rows older than a day are pruned.
+  CREATE TABLE write_batches (
+    id uuid PRIMARY KEY,
+    committed_at timestamptz NOT NULL DEFAULT now()
+  );
   `,
 ];
 

@@ -3,7 +3,7 @@
 // transaction, history is read in pages, and no read holds a connection between pages.
 import type postgres from 'postgres';
 import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
-import { WriteQueue, type QueuedWrite } from '../write-queue.ts';
+import { WriteQueue, type QueuedWrite, type WriteBatch } from '../write-queue.ts';
 import { connectPostgres } from './connect.ts';
 import { migrate } from './migrations.ts';
 
@@ -105,6 +105,7 @@ export class PostgresStore extends PostgresReader implements PlayStore {
     const sql = await connectPostgres(url);
     try {
       await migrate(sql, new URL(url).pathname.slice(1) || 'postgres');
+      await sql`DELETE FROM write_batches WHERE committed_at < now() - interval '1 day'`;
     } catch (err) {
       await sql.end({ timeout: 1 });
       throw err;
@@ -136,15 +137,21 @@ export class PostgresStore extends PostgresReader implements PlayStore {
   }
 
   flush(): Promise<Flushed> {
-    return this.queue.flush((batch) =>
-      this.sql.begin(async (tx) => {
-        const flushed: Flushed = { opened: [], silenced: [] };
-        const silent = new Map<string, StoredPlay>();
-        for (const w of batch) await this.write(tx, w, flushed.opened, silent);
-        flushed.silenced = [...silent.values()];
-        return flushed;
-      }) as Promise<Flushed>,
-    );
+    return this.queue.flush((batch) => this.commit(batch));
+  }
+
+  /** One batch in one transaction, once: a retry of a batch that did commit (its answer lost) writes nothing. */
+  private commit(batch: WriteBatch): Promise<Flushed> {
+    return this.sql.begin(async (tx) => {
+      const flushed: Flushed = { opened: [], silenced: [] };
+      const fresh = await tx`INSERT INTO write_batches (id) VALUES (${batch.id}) ON CONFLICT DO NOTHING RETURNING id`;
+      // Its changes are in; what they opened reached no listener, and a client resuming by Last-Event-ID gets it.
+      if (fresh.length === 0) return flushed;
+      const silent = new Map<string, StoredPlay>();
+      for (const w of batch.writes) await this.write(tx, w, flushed.opened, silent);
+      flushed.silenced = [...silent.values()];
+      return flushed;
+    }) as Promise<Flushed>;
   }
 
   override async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // so no statement stays open across an await (an open iterator would make the connection refuse writes).
 import Database from 'better-sqlite3';
 import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
-import { WriteQueue, type QueuedWrite } from '../write-queue.ts';
+import { WriteQueue, type QueuedWrite, type WriteBatch } from '../write-queue.ts';
 import { historySql, PLAY_COLUMNS } from './history-sql.ts';
 import { openDatabase } from './open.ts';
 
@@ -100,7 +100,7 @@ export class SqliteStore extends SqliteReader implements PlayStore {
 
   private readonly queue = new WriteQueue();
   private readonly w;
-  private readonly commitBatch: (writes: QueuedWrite[]) => Flushed;
+  private readonly commitBatch: (batch: WriteBatch) => Flushed;
   private readonly writeStations: (stations: { id: string; name?: string | undefined }[]) => void;
 
   /** Takes a database opened by openDatabase() (migrated, foreign keys on). */
@@ -130,7 +130,8 @@ export class SqliteStore extends SqliteReader implements PlayStore {
       flushed.silenced = [...silent.values()];
       return flushed;
     });
-    this.commitBatch = (writes) => commit.immediate(writes);
+    // The batch id is not needed here: a local commit cannot land without its answer.
+    this.commitBatch = (batch) => commit.immediate(batch.writes);
     const stations = db.transaction((list: { id: string; name?: string | undefined }[]) => {
       for (const st of list) this.w.upsertStation.run(st.id, st.name ?? null);
     });

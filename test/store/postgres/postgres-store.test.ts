@@ -1,11 +1,14 @@
 // The store contract's behaviour suite on a real PostgreSQL (a private cluster, test/helpers/postgres.ts), plus
 // what only a server database has: migrations under a lock, a refused newer schema, a clear error for a server
 // that does not answer.
+import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.ts';
 import { MIGRATIONS } from '../../../src/store/postgres/migrations.ts';
 import { openStore } from '../../../src/store/open-store.ts';
+import { readAll, type Flushed } from '../../../src/store/contract.ts';
+import type { WriteBatch } from '../../../src/store/write-queue.ts';
 import { HAVE_POSTGRES, startPostgres, type PostgresCluster } from '../../helpers/postgres.ts';
 import { describeStoreContract, song } from '../contract.ts';
 
@@ -67,6 +70,17 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL store', () => {
       expect(err.message).not.toContain('s3cret');
       // Refused is answered at once; the connect timeout (10 s) is for a server that never answers.
       expect(Date.now() - started).toBeLessThan(9_000);
+    });
+
+    it('writes a batch once when its commit landed but the answer was lost and it is retried', async () => {
+      const store = await PostgresStore.open(await cluster.createDatabase());
+      const commit = (store as unknown as { commit(b: WriteBatch): Promise<Flushed> }).commit.bind(store);
+      const batch: WriteBatch = { id: randomUUID(), writes: [{ kind: 'change', station: 'groove', at: 1000, next: song('A - One') }] };
+      expect((await commit(batch)).opened).toHaveLength(1);
+      // The retry of the same batch (same id) finds it committed and writes nothing.
+      expect(await commit(batch)).toEqual({ opened: [], silenced: [] });
+      expect((await readAll(store.history({}))).map((p) => [p.raw, p.endedAt])).toEqual([['A - One', null]]);
+      await store.close();
     });
 
     it('stores epoch milliseconds and ids as numbers, not strings', async () => {
