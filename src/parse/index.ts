@@ -30,9 +30,9 @@ export interface FeedReader {
 }
 
 function bind<Doc, Feed extends FeedConfig>(parser: FeedParser<Doc, Feed>, feed: Feed): FeedReader {
-  const pick = parser.picker(feed);
-  // The document handed back is the one this parser's decode made (FeedCache keeps one per URL).
-  return { decode: parser.decode, pick: (doc) => pick(doc as Doc) };
+  // The document handed to pick is always one this parser's decode made (the feed cache keys by decoder), so
+  // the picker serves as it is: no wrapper closure per station (20,000 of them showed in the heap).
+  return { decode: parser.decode, pick: parser.picker(feed) as unknown as FeedReader['pick'] };
 }
 
 /** The reader of one station's feed, built once at load: no format branching and no path parsing per poll. */

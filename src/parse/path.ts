@@ -37,11 +37,21 @@ const leafText = (node: unknown): string | null => textOf(Array.isArray(node) ? 
  * (else ParseError: the document is not what the station's config expects); a missing artist is null.
  */
 export function pickerByPaths(feed: DocumentFeed): (doc: unknown) => NowPlaying | null {
-  const title = parsePath(feed.title);
-  const artist = feed.artist === undefined ? undefined : parsePath(feed.artist);
-  return (doc) => {
-    const node = resolvePath(doc, title);
-    if (node === undefined) throw new ParseError(`title path "${feed.title}" is not in the document`);
-    return nowPlaying(leafText(node), artist ? leafText(resolvePath(doc, artist)) : null);
-  };
+  // Stations with the same paths (a provider's feeds usually share them) share one parsed picker.
+  const key = `${feed.title}\n${feed.artist ?? ''}`;
+  let pick = pickers.get(key);
+  if (!pick) {
+    const titlePath = feed.title;
+    const title = parsePath(titlePath);
+    const artist = feed.artist === undefined ? undefined : parsePath(feed.artist);
+    pick = (doc) => {
+      const node = resolvePath(doc, title);
+      if (node === undefined) throw new ParseError(`title path "${titlePath}" is not in the document`);
+      return nowPlaying(leafText(node), artist ? leafText(resolvePath(doc, artist)) : null);
+    };
+    pickers.set(key, pick);
+  }
+  return pick;
 }
+
+const pickers = new Map<string, (doc: unknown) => NowPlaying | null>();

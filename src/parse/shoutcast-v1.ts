@@ -30,6 +30,9 @@ function looksLikeAudio(body: Uint8Array): boolean {
 
 const audioMessage = 'the server sent an audio stream instead of the 7.html page (it does so for non-browser User-Agents)';
 
+// STREAMSTATUS 0: no source connected; the title field then holds the last song or nothing.
+const pickV1 = (doc: ShoutcastV1Doc) => (doc.streamStatus === 0 ? null : nowPlaying(doc.title));
+
 export const shoutcastV1: FeedParser<ShoutcastV1Doc, ShoutcastV1Feed> = {
   decode(body, contentType, charset) {
     if (contentType && /^\s*(?:audio\/|application\/ogg)/i.test(contentType)) {
@@ -40,6 +43,6 @@ export const shoutcastV1: FeedParser<ShoutcastV1Doc, ShoutcastV1Feed> = {
     if (!m) throw new ParseError('not a SHOUTcast 7.html page (no "<body>n,n,n,n,n,n,title</body>")');
     return { streamStatus: Number(m[2]), title: decodeCharacterReferences(m[7]!) };
   },
-  // STREAMSTATUS 0: no source connected; the title field then holds the last song or nothing.
-  picker: () => (doc) => (doc.streamStatus === 0 ? null : nowPlaying(doc.title)),
+  // Nothing per station: every station of the format shares one picker.
+  picker: () => pickV1,
 };

@@ -3,6 +3,7 @@
 import { decodeBytes } from '../codec/text.ts';
 import { ParseError } from '../errors.ts';
 import type { ShoutcastV2Feed } from '../stations/schema.ts';
+import type { NowPlaying } from '../types.ts';
 import type { FeedParser } from './feed-parser.ts';
 import { asList, child, isRecord, nowPlaying, textOf, type Doc } from './document.ts';
 import { parseJson } from './json.ts';
@@ -81,6 +82,8 @@ export function mendSeparator(title: string): string {
   return title.includes(' - ') ? title : title.replace(/(?<=\S) {3}(?=\S)/, ' - ');
 }
 
+const pickers = new Map<string, (doc: ShoutcastV2Doc) => NowPlaying | null>();
+
 export const shoutcastV2: FeedParser<ShoutcastV2Doc, ShoutcastV2Feed> = {
   decode(body, _type, charset) {
     const text = decodeBytes(body, charset);
@@ -88,10 +91,18 @@ export const shoutcastV2: FeedParser<ShoutcastV2Doc, ShoutcastV2Feed> = {
   },
   picker(feed) {
     const sid = feed.sid ?? sidOf(feed.url);
-    return (doc) => {
-      const s = choose(doc, sid, feed.mount);
-      if (s.status === '0') return null; // no source connected
-      return nowPlaying(s.title === null ? null : mendSeparator(s.title));
-    };
+    // Stations choosing the same stream share one picker (most name sid 1 to 3).
+    const key = `${sid ?? ''}\n${feed.mount ?? ''}`;
+    let pick = pickers.get(key);
+    if (!pick) {
+      const mount = feed.mount;
+      pick = (doc) => {
+        const s = choose(doc, sid, mount);
+        if (s.status === '0') return null; // no source connected
+        return nowPlaying(s.title === null ? null : mendSeparator(s.title));
+      };
+      pickers.set(key, pick);
+    }
+    return pick;
   },
 };

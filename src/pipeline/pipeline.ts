@@ -134,8 +134,8 @@ export class Pipeline {
     if (!feed) return this.readStream(station, stream, signal);
     try {
       const opts = { maxAgeMs: plan.task.intervalMs / 2, signal, userAgent: feed.userAgent, charset: station.charset };
-      const { doc, notModified } = await this.feeds.get(feed.url, feed.reader.decode, opts);
-      return { np: feed.reader.pick(doc), source: 'feed', notModified };
+      const { doc, notModified } = await this.feeds.get(feed.url, feed.decode, opts);
+      return { np: feed.pick(doc), source: 'feed', notModified };
     } catch (err) {
       const { policy, reported } = classify(err);
       // A bug or a wrong entry is not the feed failing: the stream must not stand in and hide it.

@@ -6,9 +6,9 @@ import { feedReader, type FeedReader } from '../parse/index.ts';
 import type { ScheduledTask } from '../scheduler/scheduler.ts';
 import type { Station, StreamConfig } from '../stations/schema.ts';
 
-export interface FeedPlan {
+/** A feed bound to its parser: `decode` is the format's, `pick` the station's (shared where stations agree). */
+export interface FeedPlan extends FeedReader {
   url: string;
-  reader: FeedReader;
   /** undefined: the client's own. */
   userAgent: string | undefined;
 }
@@ -38,6 +38,7 @@ export function planStation(station: Station, intervalMs: number): StationPlan {
   const { url, format } = station.feed;
   // Stations that share a feed URL share its phase, so one fetch serves them all each round.
   const task = { id: station.id, intervalMs, host: new URL(url).host, phaseKey: url };
-  const feed = { url, reader: feedReader(station.feed), userAgent: format === 'shoutcast-v1' ? SHOUTCAST_V1_USER_AGENT : undefined };
+  const { decode, pick } = feedReader(station.feed);
+  const feed = { url, decode, pick, userAgent: format === 'shoutcast-v1' ? SHOUTCAST_V1_USER_AGENT : undefined };
   return { station, task, feed, stream: station.stream };
 }
