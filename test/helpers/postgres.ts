@@ -3,10 +3,10 @@
 // temp dir, trust auth for the loopback only. stop() stops the server and removes everything.
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { freePort } from './free-port.ts';
 
 export interface PostgresCluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
@@ -31,14 +31,6 @@ export function postgresBin(): string | null {
 /** True where the tests can run a cluster; CI must have one (its .ci/run installs postgresql). */
 export const HAVE_POSTGRES = postgresBin() !== null;
 if (!HAVE_POSTGRES && process.env.CI) throw new Error('CI=true but PostgreSQL is not installed (apt-get install postgresql)');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Runs a PostgreSQL program as the `postgres` user when we are root, else as ourselves. */
 function run(bin: string, args: string[]): void {

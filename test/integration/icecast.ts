@@ -3,10 +3,10 @@
 // client), titles set through /admin/metadata. Everything it starts is stopped by stop().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../helpers/wait.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 export const ADMIN = { user: 'admin', password: 'adm1n-pw' };
 const SOURCE_PASSWORD = 'source-pw';
@@ -45,14 +45,6 @@ export interface Icecast {
   /** The last lines of Icecast's error log, for failure messages. */
   errorLog(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** uid/gid of an unprivileged account for Icecast's <changeowner> (it refuses to run as root). */

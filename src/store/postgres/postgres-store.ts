@@ -3,12 +3,10 @@
 // transaction, history is read in pages, and no read holds a connection between pages.
 import type postgres from 'postgres';
 import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
+import { historyInPages } from '../history-pages.ts';
 import { WriteQueue, type QueuedWrite, type WriteBatch } from '../write-queue.ts';
 import { connectPostgres } from './connect.ts';
 import { migrate } from './migrations.ts';
-
-/** Rows per page of a history read. */
-const HISTORY_PAGE = 1_000;
 
 /** Columns of `plays` under the names of StoredPlay (quoted: PostgreSQL folds unquoted names to lower case). */
 const PLAY_COLUMNS = 'id, station, raw, artist, title, started_at AS "startedAt", ended_at AS "endedAt", source';
@@ -45,35 +43,29 @@ export class PostgresReader implements PlayReader {
     }));
   }
 
-  async *history(query: HistoryQuery): AsyncGenerator<StoredPlay> {
+  history(query: HistoryQuery): AsyncGenerator<StoredPlay> {
     const sql = this.sql;
-    let remaining = query.limit ?? Infinity;
-    let afterId = query.afterId;
-    let cursor: number | undefined;
-    if (afterId !== undefined) cursor = (await sql<{ s: number }[]>`SELECT started_at AS s FROM plays WHERE id = ${afterId}`)[0]?.s;
     const desc = query.newestFirst === true;
-    while (remaining > 0) {
-      const limit = Math.min(HISTORY_PAGE, remaining);
-      const after =
-        afterId === undefined
-          ? sql``
-          : cursor === undefined
-            ? desc ? sql`AND id < ${afterId}` : sql`AND id > ${afterId}`
-            : desc ? sql`AND (started_at, id) < (${cursor}, ${afterId})` : sql`AND (started_at, id) > (${cursor}, ${afterId})`;
-      const page = await sql<StoredPlay[]>`
-        SELECT ${this.columns} FROM plays WHERE true
-        ${query.stations?.length ? sql`AND station = ANY(${query.stations})` : sql``}
-        ${query.since === undefined ? sql`` : sql`AND (ended_at IS NULL OR ended_at >= ${query.since})`}
-        ${query.until === undefined ? sql`` : sql`AND started_at < ${query.until}`}
-        ${after}
-        ORDER BY ${desc ? sql`started_at DESC, id DESC` : sql`started_at, id`} LIMIT ${limit}`;
-      for (const p of page) yield { ...p };
-      if (page.length < limit) return;
-      remaining -= page.length;
-      const last = page.at(-1)!;
-      afterId = last.id;
-      cursor = last.startedAt;
-    }
+    return historyInPages(
+      query,
+      async (id) => (await sql<{ s: number }[]>`SELECT started_at AS s FROM plays WHERE id = ${id}`)[0]?.s,
+      async (limit, cursor) => {
+        const after =
+          cursor === undefined
+            ? sql``
+            : cursor.startedAt === undefined
+              ? desc ? sql`AND id < ${cursor.afterId}` : sql`AND id > ${cursor.afterId}`
+              : desc ? sql`AND (started_at, id) < (${cursor.startedAt}, ${cursor.afterId})` : sql`AND (started_at, id) > (${cursor.startedAt}, ${cursor.afterId})`;
+        const rows = await sql<StoredPlay[]>`
+          SELECT ${this.columns} FROM plays WHERE true
+          ${query.stations?.length ? sql`AND station = ANY(${query.stations})` : sql``}
+          ${query.since === undefined ? sql`` : sql`AND (ended_at IS NULL OR ended_at >= ${query.since})`}
+          ${query.until === undefined ? sql`` : sql`AND started_at < ${query.until}`}
+          ${after}
+          ORDER BY ${desc ? sql`started_at DESC, id DESC` : sql`started_at, id`} LIMIT ${limit}`;
+        return rows.map((p) => ({ ...p }));
+      },
+    );
   }
 
   async playsAfter(id: number, limit: number): Promise<StoredPlay[]> {

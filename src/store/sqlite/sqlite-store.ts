@@ -3,12 +3,10 @@
 // so no statement stays open across an await (an open iterator would make the connection refuse writes).
 import Database from 'better-sqlite3';
 import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
+import { historyInPages } from '../history-pages.ts';
 import { WriteQueue, type QueuedWrite, type WriteBatch } from '../write-queue.ts';
 import { historySql, PLAY_COLUMNS } from './history-sql.ts';
 import { openDatabase } from './open.ts';
-
-/** Rows per page of a history read: big enough that a query costs little, small enough to bound memory. */
-const HISTORY_PAGE = 1_000;
 
 const HEALTH_COLUMNS = `s.id AS station, s.name, s.last_success_at AS lastSuccessAt, s.last_error_at AS lastErrorAt,
   s.last_error AS lastError, s.consecutive_failures AS consecutiveFailures`;
@@ -53,21 +51,15 @@ export class SqliteReader implements PlayReader {
     }));
   }
 
-  async *history(query: HistoryQuery): AsyncGenerator<StoredPlay> {
-    let remaining = query.limit ?? Infinity;
-    let afterId = query.afterId;
-    let cursorStartedAt = afterId === undefined ? undefined : (this.r.playStart.get(afterId) as number | undefined);
-    while (remaining > 0) {
-      const limit = Math.min(HISTORY_PAGE, remaining);
-      const { sql, params } = historySql({ ...query, afterId, limit }, cursorStartedAt);
-      const page = this.db.prepare(sql).all(params) as StoredPlay[];
-      yield* page;
-      if (page.length < limit) return;
-      remaining -= page.length;
-      const last = page.at(-1)!;
-      afterId = last.id;
-      cursorStartedAt = last.startedAt;
-    }
+  history(query: HistoryQuery): AsyncGenerator<StoredPlay> {
+    return historyInPages(
+      query,
+      async (id) => this.r.playStart.get(id) as number | undefined,
+      async (limit, cursor) => {
+        const { sql, params } = historySql({ ...query, afterId: cursor?.afterId, limit }, cursor?.startedAt);
+        return this.db.prepare(sql).all(params) as StoredPlay[];
+      },
+    );
   }
 
   async playsAfter(id: number, limit: number): Promise<StoredPlay[]> {
