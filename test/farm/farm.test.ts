@@ -3,7 +3,7 @@
 // format onair reads; and each misbehaving station misbehaves the way it says. No timing assertions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { request } from 'undici';
+import { Client, request } from 'undici';
 import { readStreamSnapshot } from '../../src/fetch/stream/reader.ts';
 import { feedParsers, feedReader } from '../../src/parse/index.ts';
 import { normalizeNowPlaying } from '../../src/parse/normalize.ts';
@@ -169,13 +169,56 @@ describe('a running farm', () => {
     }
   });
 
-  it('answers a conditional request for an unchanged page with 304', async () => {
-    const p = farm.plan.find((s) => s.type === 'feed' && s.kind === 'icecast-json' && !s.fault)!;
-    const first = await request(entry(p).feed!.url);
-    await first.body.dump();
-    const again = await request(entry(p).feed!.url, { headers: { 'if-none-match': first.headers.etag as string } });
-    await again.body.dump();
-    expect(again.statusCode).toBe(304);
+  const goodFeed = (kind: string) => farm.plan.find((s) => s.type === 'feed' && s.kind === kind && !s.fault)!;
+  /** The feed URL without credentials, and the basic auth they make. */
+  const target = (p: PlannedStation) => {
+    const url = new URL(entry(p).feed!.url);
+    const authorization = url.username ? `Basic ${Buffer.from(`${url.username}:${url.password}`).toString('base64')}` : undefined;
+    url.username = url.password = '';
+    return { url, authorization };
+  };
+
+  it('answers Icecast and SHOUTcast v1 pages as those servers do: HTTP/1.0, Connection: Close, no validators, a new connection each', async () => {
+    for (const kind of ['icecast-json', 'icecast-xml', 'shoutcast-v1']) {
+      const { url, authorization } = target(goodFeed(kind));
+      const before = { ...farm.served.current };
+      for (let i = 0; i < 2; i++) {
+        // An HTTP/1.1 request that would keep the connection: the server closes it all the same.
+        const answer = (await rawRequest(url, authorization)).toString('latin1');
+        const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+        expect(head, kind).toMatch(/^HTTP\/1\.0 200 OK\r\n/);
+        expect(head, kind).toMatch(/\r\nConnection: Close\r\n/);
+        expect(head, kind).toMatch(/\r\nCache-Control: no-cache, no-store\r\n/);
+        expect(head, kind).not.toMatch(/\r\n(etag|last-modified):/i);
+        expect(answer.length - head.length - 4, kind).toBe(Number(/\r\nContent-Length: (\d+)/.exec(head)![1]));
+      }
+      expect(farm.served.current.feedConnections - before.feedConnections, kind).toBe(2);
+      expect(farm.served.current.feedRequests - before.feedRequests, kind).toBe(2);
+    }
+  });
+
+  it('keeps the connection for SHOUTcast v2 and the stations\' own feeds; only the own feeds carry an ETag and answer 304', async () => {
+    for (const kind of ['shoutcast-v2', 'shoutcast-v2-statistics', 'somafm-xml', 'azuracast-json']) {
+      const { url } = target(goodFeed(kind));
+      const client = new Client(url.origin, { pipelining: 1 });
+      try {
+        const before = { ...farm.served.current };
+        const first = await client.request({ path: url.pathname + url.search, method: 'GET' });
+        await first.body.dump();
+        expect(first.statusCode, kind).toBe(200);
+        const etag = first.headers.etag as string | undefined;
+        expect(etag !== undefined, kind).toBe(kind === 'somafm-xml' || kind === 'azuracast-json');
+        expect(first.headers['last-modified'], kind).toBeUndefined();
+        const again = await client.request({ path: url.pathname + url.search, method: 'GET', headers: etag ? { 'if-none-match': etag } : {} });
+        await again.body.dump();
+        expect(again.statusCode, kind).toBe(etag ? 304 : 200);
+        expect(farm.served.current.feedConnections - before.feedConnections, kind).toBe(1);
+        expect(farm.served.current.feedRequests - before.feedRequests, kind).toBe(2);
+        expect(farm.served.current.notModified - before.notModified, kind).toBe(etag ? 1 : 0);
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('streams the current title in every stream flavour, read by onair\'s reader', async () => {
@@ -355,6 +398,18 @@ async function expectNothingBeforeClose(socket: net.Socket, received: () => numb
   socket.end();
   await waitFor(() => closed, { what: 'the farm to close a stalled connection the client hung up on' });
   expect(received()).toBe(0);
+}
+
+/** One HTTP/1.1 GET on a raw socket, read until the server closes it: the answer as it came, head and all. */
+function rawRequest(url: URL, authorization: string | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('end', () => (socket.destroy(), resolve(Buffer.concat(chunks))));
+    socket.on('error', reject);
+    socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: Mozilla/5.0 farm-test\r\n${authorization ? `Authorization: ${authorization}\r\n` : ''}\r\n`);
+  });
 }
 
 /** The first `n` bytes a stream URL answers with (fewer if it closes first). */

@@ -35,8 +35,8 @@ export interface FeedFarmOptions {
 export interface FeedFarm {
   readonly base: string;
   readonly stations: FarmStation[];
-  /** Requests answered, by kind of response. */
-  readonly requests: { total: number; notModified: number };
+  /** Requests answered, by kind of response, and connections accepted. */
+  readonly requests: { total: number; notModified: number; connections: number };
   setSong(id: string, song: Song | null): void;
   /** The stations.json entry that reads a farm station. */
   stationEntry(station: FarmStation): Record<string, unknown>;
@@ -45,6 +45,37 @@ export interface FeedFarm {
 
 /** Credentials of every simulated Icecast /admin/stats. */
 export const FARM_ADMIN = { user: 'admin', password: 'hackme' };
+
+/**
+ * Pages served the way Icecast 2.4 and SHOUTcast v1's DNAS serve them: `HTTP/1.0`, `Connection: Close`,
+ * `Cache-Control: no-cache, no-store`, no ETag or Last-Modified (Debian's Icecast 2.4.4, `curl -sD -` of
+ * /status-json.xsl and /admin/stats). Every poll of them is a new TCP connection and never a 304.
+ * SHOUTcast v2 and the stations' own feeds keep the connection; the own feeds, static files behind a CDN,
+ * carry an ETag.
+ */
+export const CLOSING_KINDS: ReadonlySet<FarmKind> = new Set<FarmKind>(['icecast-json', 'icecast-xml', 'shoutcast-v1']);
+/** Kinds whose pages carry an ETag (and answer If-None-Match with 304). */
+export const ETAG_KINDS: ReadonlySet<FarmKind> = new Set<FarmKind>(['somafm-xml', 'azuracast-json']);
+
+const REASONS: Record<number, string> = { 200: 'OK', 401: 'Authentication Required', 404: 'File Not Found' };
+
+/**
+ * Answers as Icecast does, on the raw socket: an HTTP/1.0 status line (Node's ServerResponse can only say
+ * HTTP/1.1), its headers, the body, and the server closes the connection.
+ */
+export function answerAndClose(res: ServerResponse, status: number, type: string | undefined, body: Buffer | string, extra = ''): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const head =
+    `HTTP/1.0 ${status} ${REASONS[status] ?? 'Error'}\r\nServer: Icecast 2.4.4\r\nConnection: Close\r\nDate: ${new Date().toUTCString()}\r\n` +
+    (type ? `Content-Type: ${type}\r\n` : '') +
+    'Cache-Control: no-cache, no-store\r\nExpires: Mon, 26 Jul 1997 05:00:00 GMT\r\nPragma: no-cache\r\n' +
+    extra + `Content-Length: ${bytes.length}\r\n\r\n`;
+  const socket = res.socket!;
+  // The response object is never used: the socket is written and ended by hand, and it goes with the socket.
+  socket.cork();
+  socket.write(head, 'latin1');
+  socket.end(bytes);
+}
 
 const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const htmlEscape = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
@@ -60,14 +91,14 @@ export function renderFeed(kind: FarmKind, server: number, group: FarmStation[],
         stream_start: 'Sat, 28 Nov 2026 10:00:00 +0000', ...(s.song ? { title: joined(s.song) } : { title: null }), dummy: null,
       }));
       const source = sources.length === 1 ? sources[0] : sources;
-      return { type: 'application/json', body: JSON.stringify({ icestats: { admin: 'icemaster@localhost', host: 'localhost', location: 'Earth', server_id: 'Icecast 2.4.4', source } }) };
+      return { type: 'application/json; charset=UTF-8', body: JSON.stringify({ icestats: { admin: 'icemaster@localhost', host: 'localhost', location: 'Earth', server_id: 'Icecast 2.4.4', source } }) };
     }
     case 'icecast-xml': {
       if (authorization !== `Basic ${Buffer.from(`${admin.user}:${admin.password}`).toString('base64')}`) return 401;
       const sources = group
         .map((s) => `<source mount="/m${s.slot}"><listeners>1</listeners>${s.song ? `<title>${xmlEscape(joined(s.song))}</title>` : ''}<server_type>audio/mpeg</server_type></source>`)
         .join('');
-      return { type: 'text/xml', body: `<?xml version="1.0"?><icestats><sources>${group.length}</sources>${sources}</icestats>` };
+      return { type: 'text/xml; charset=utf-8', body: `<?xml version="1.0"?><icestats><sources>${group.length}</sources>${sources}</icestats>` };
     }
     case 'shoutcast-v1': {
       const s = group[0]!;
@@ -157,7 +188,7 @@ export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
     byServer.set(key, [...(byServer.get(key) ?? []), station]);
   }
   const byId = new Map(stations.map((s) => [s.id, s]));
-  const requests = { total: 0, notModified: 0 };
+  const requests = { total: 0, notModified: 0, connections: 0 };
 
   function render(kind: FarmKind, server: number, req: IncomingMessage): { type: string; body: string } | number {
     const group = byServer.get(`${kind}/${server}`);
@@ -169,9 +200,18 @@ export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
     requests.total++;
     const url = new URL(req.url ?? '/', 'http://farm');
     const m = /^\/(?<kind>[a-z0-9-]+)\/(?<server>\d+)\//.exec(url.pathname);
-    const result = m ? render(m.groups!.kind as FarmKind, Number(m.groups!.server), req) : 404;
+    const kind = m?.groups!.kind as FarmKind | undefined;
+    const result = m ? render(kind!, Number(m.groups!.server), req) : 404;
+    if (kind && CLOSING_KINDS.has(kind)) {
+      if (typeof result === 'number') return answerAndClose(res, result, 'text/html', '', result === 401 ? 'WWW-Authenticate: Basic realm="Icecast2 Server"\r\n' : '');
+      return answerAndClose(res, 200, result.type, result.body);
+    }
     if (typeof result === 'number') {
       res.writeHead(result, result === 401 ? { 'www-authenticate': 'Basic realm="Icecast2 Server"' } : {}).end();
+      return;
+    }
+    if (!ETAG_KINDS.has(kind!)) {
+      res.writeHead(200, { 'content-type': result.type, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(result.body) }).end(result.body);
       return;
     }
     const etag = `"${createHash('sha1').update(result.body).digest('base64url').slice(0, 16)}"`;
@@ -185,6 +225,7 @@ export async function startFeedFarm(opts: FeedFarmOptions): Promise<FeedFarm> {
 
   const server = createServer(handle);
   server.keepAliveTimeout = 60_000;
+  server.on('connection', () => requests.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,10 +1,12 @@
 // The farm's feed half at scale: status pages of every format for thousands of simulated servers, their
 // titles taken from the schedule at request time. A server's page is rendered once per change of any of
-// its mounts (then served from cache, with its ETag, to every client), and what went out is told to the
-// served log. Stations planned to misbehave answer under /bad/<fault>/<index>/.
+// its mounts (then served from cache to every client), and what went out is told to the served log. Icecast
+// and SHOUTcast v1 pages answer as those servers do (HTTP/1.0, close, no validators); SHOUTcast v2 keeps
+// the connection; the stations' own feeds keep it and carry an ETag. Stations planned to misbehave answer
+// under /bad/<fault>/<index>/.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FARM_ADMIN, renderFeed, type FarmKind, type FarmStation } from './feed-farm.ts';
+import { answerAndClose, CLOSING_KINDS, ETAG_KINDS, FARM_ADMIN, renderFeed, type FarmKind, type FarmStation } from './feed-farm.ts';
 import type { FeedFault, PlannedFeed } from './plan.ts';
 import type { Schedule } from './schedule.ts';
 import type { PhaseCounters, ServedLog } from './served.ts';
@@ -93,15 +95,22 @@ export class FeedServer {
     if (!group) return void res.writeHead(404).end();
     const now = Date.now();
     const page = this.page(group, now, req.headers.authorization);
-    if (!page) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="Icecast2 Server"' }).end();
-    if (req.headers['if-none-match'] === page.etag) {
+    const closing = CLOSING_KINDS.has(group.kind);
+    if (!page) {
+      if (closing) return answerAndClose(res, 401, 'text/html', '', 'WWW-Authenticate: Basic realm="Icecast2 Server"\r\n');
+      return void res.writeHead(401, { 'www-authenticate': 'Basic realm="Icecast2 Server"' }).end();
+    }
+    const etag = ETAG_KINDS.has(group.kind);
+    if (etag && req.headers['if-none-match'] === page.etag) {
       counters.notModified++;
       return void res.writeHead(304, { etag: page.etag }).end();
     }
     counters.feedBytes += page.body.length;
     const phase = this.opts.served.phase;
     for (const s of group.members) this.opts.served.servedTo(phase, s.index, s.k, now);
-    res.writeHead(200, { 'content-type': page.type, etag: page.etag, 'content-length': page.body.length }).end(page.body);
+    if (closing) return answerAndClose(res, 200, page.type, page.body);
+    const validators = etag ? { etag: page.etag } : { 'cache-control': 'no-cache' };
+    res.writeHead(200, { 'content-type': page.type, ...validators, 'content-length': page.body.length }).end(page.body);
   }
 
   /** The group's page now: re-rendered only when one of its mounts changed title. */
