@@ -73,6 +73,7 @@ for (const p of peers) if (!PEERS.includes(p)) (console.error(`bench: unknown pe
 if (changeEverySeconds * 0.75 <= intervalSeconds) console.error(`bench: titles as short as ${changeEverySeconds * 0.75} s cannot all be seen by polls every ${intervalSeconds} s`);
 
 const log = (text: string) => console.log(`[bench] ${text}`);
+const pct = (share: number | null) => (share === null ? '-' : `${(100 * share).toFixed(1)} %`);
 const dir = mkdtempSync(join(tmpdir(), 'onair-bench-'));
 const tsx = ['--import', 'tsx'];
 
@@ -97,6 +98,14 @@ try {
   const warmupMs = (intervalSeconds + 5) * 1000;
   const readNdjson = (file: string) => (): RecordedChange[] =>
     readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedChange);
+  const readPlays = (file: string, sql: string) => (): RecordedChange[] => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(sql).all() as RecordedChange[];
+    } finally {
+      db.close();
+    }
+  };
   const onairDb = join(dir, 'onair.db');
   const onairArgs = [
     ...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
@@ -109,25 +118,18 @@ try {
     {
       spec: {
         name: 'onair', args: onairArgs, env: { LOG_LEVEL: 'info' }, logFile: join(dir, 'onair.log'), warmupMs, seconds,
-        records: () => {
-          const db = new Database(onairDb, { readonly: true });
-          try {
-            return db.prepare('SELECT station, raw, started_at AS at FROM plays').all() as RecordedChange[];
-          } finally {
-            db.close();
-          }
-        },
+        records: readPlays(onairDb, 'SELECT station, raw, started_at AS at FROM plays'),
       },
       include: () => true,
       polled: (p) => p.type === 'feed' || p.mode === 'snapshot',
     },
   ];
   for (const peer of peers) {
-    const out = join(dir, `${peer}.ndjson`);
+    const out = join(dir, peer === 'fetch-loop' ? `${peer}.db` : `${peer}.ndjson`);
     const script = peer === 'fetch-loop' ? 'test/bench/peers/fetch-loop.ts' : 'test/bench/peers/icecast-parser.ts';
     const mode = peer === 'icecast-parser-keep' ? ['--mode', 'keep'] : peer === 'icecast-parser-default' ? ['--mode', 'default'] : [];
     specs.push({
-      spec: { name: peer, args: [...tsx, join(ROOT, script), '--stations', stationsFile, '--out', out, ...mode], logFile: join(dir, `${peer}.log`), warmupMs, seconds, records: readNdjson(out) },
+      spec: { name: peer, args: [...tsx, join(ROOT, script), '--stations', stationsFile, '--out', out, ...mode], logFile: join(dir, `${peer}.log`), warmupMs, seconds, records: peer === 'fetch-loop' ? readPlays(out, 'SELECT station, raw, at FROM plays') : readNdjson(out) },
       include: (p) => (peer === 'fetch-loop' ? p.type === 'feed' : p.type === 'stream'),
       polled: (p) => (peer === 'fetch-loop' ? p.type === 'feed' : peer === 'icecast-parser-default' && p.type === 'stream'),
     });
@@ -173,7 +175,8 @@ try {
     log(`${spec.name}: recall ${(100 * f.recall).toFixed(2)} % (${f.changes.recorded}/${f.changes.expected}), twice ${f.changes.recordedTwice}, garbled ${f.changes.garbled}, out of order ${f.changes.outOfOrder}; ` +
       `CPU ${f.cpuPercentOfOneCore} % of a core, ${f.cpuSecondsPer1000Polls ?? '-'} s/1000 polls, ${f.cpuSecondsPerMetadataRead === null ? '-' : Math.round(f.cpuSecondsPerMetadataRead * 1e6)} µs/read; ` +
       `polls/s ${f.pollsPerSecond.achieved} of ${f.pollsPerSecond.due} due, ${f.liveStreams} streams held; ` +
-      `lag p50/p99 ${f.lagMs ? `${Math.round(f.lagMs.p50)}/${Math.round(f.lagMs.p99)} ms` : '-'}; block→record p99 ${f.servedLatencyMs?.p99 ?? '-'} ms; peak RSS ${f.peakRssMb} MB (${f.rssMb} at the end); ${f.bytesReadPerChange ?? '-'} B/change; farm CPU ${f.farm.cpuPercentOfOneCore} %`);
+      `lag p50/p99 ${f.lagMs ? `${Math.round(f.lagMs.p50)}/${Math.round(f.lagMs.p99)} ms` : '-'}; block→record p99 ${f.servedLatencyMs?.p99 ?? '-'} ms; peak RSS ${f.peakRssMb} MB (${f.rssMb} at the end); ${f.bytesReadPerChange ?? '-'} B/change; farm CPU ${f.farm.cpuPercentOfOneCore} %; ` +
+      `farm saw ${f.feedRequests.requests} feed requests (${f.feedRequests.requestsPerPoll ?? '-'} per poll), ${pct(f.feedRequests.newConnectionShare)} on a new connection, ${pct(f.feedRequests.notModifiedShare)} answered 304`);
     if (score.missedExamples.length) log(`${spec.name}: missed e.g. ${score.missedExamples.join(', ')}`);
   }
 
@@ -182,7 +185,7 @@ try {
   // In the mixed scenario onair reads every station and each peer only its kind: no like-for-like ratio.
   if (scenario !== 'mixed') for (const peer of peers) if (figures[peer]) ratios[peer] = peerRatios(onair, figures[peer]);
   for (const [peer, r] of Object.entries(ratios))
-    log(`onair vs ${peer}: ${r.cpuPerRead ?? '-'}× less CPU per metadata read, ${r.cpuPerPoll ?? '-'}× per poll, ${r.bytesPerChange ?? '-'}× fewer bytes per change, recall ${r.recall.onair} vs ${r.recall.peer}`);
+    log(`onair vs ${peer}: ${r.cpuPerRead ?? '-'}× less CPU per metadata read, ${r.cpuPerPoll ?? '-'}× per poll, ${r.cpuTotal ?? '-'}× in all, ${r.bytesPerChange ?? '-'}× fewer bytes per change, recall ${r.recall.onair} vs ${r.recall.peer}`);
   const goals = targets(scenario, onair, ratios);
   const missed = Object.entries(goals).filter(([, t]) => !t.pass).map(([name]) => name);
   log(missed.length ? `targets missed: ${missed.join(', ')}` : 'every target met');
