@@ -22,6 +22,15 @@ export const systemClock: Clock = {
 
 export const systemRandom: Random = Math.random;
 
+/**
+ * The system's timers on a monotonic time base (epoch ms at start, then performance.now): a wall clock that
+ * steps never moves a lease deadline.
+ */
+export const steadyClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimer: systemClock.setTimer,
+};
+
 /** A clock that moves only when told to; timers fire in due order during advance(). */
 export class ManualClock implements Clock {
   private time: number;

@@ -44,6 +44,10 @@ export interface CrawlerConfig {
   liveReadEveryMs: number;
   /** Watch the stations file and apply its changes without a restart. */
   watch: boolean;
+  /** This node's name among the nodes sharing the database; undefined: host name and process id. Unique per node. */
+  node: string | undefined;
+  /** How long a partition lease lasts without renewal (ms); renewed every third of it. */
+  leaseMs: number;
   http: HttpConfig;
 }
 
@@ -71,6 +75,9 @@ export const DEFAULTS: CrawlerConfig = {
    */
   liveReadEveryMs: 500,
   watch: true,
+  node: undefined,
+  /** 6 s, renewed every 2 s: a dead node's stations are polled again within ~8 s (../shared/scale-out.md). */
+  leaseMs: 6_000,
   http: {
     connectTimeoutMs: 5_000,
     headersTimeoutMs: 10_000,
@@ -112,6 +119,7 @@ export const SETTING_RULES = {
   flushIntervalMs: { integer: true, min: 1 },
   liveReconnectMs: { integer: true, min: 1 },
   liveReadEveryMs: { integer: true, min: 0 },
+  leaseMs: { integer: true, min: 300, max: 600_000 },
   'http.connectTimeoutMs': { integer: true, min: 1 },
   'http.headersTimeoutMs': { integer: true, min: 1 },
   'http.totalTimeoutMs': { integer: true, min: 1 },
@@ -119,6 +127,11 @@ export const SETTING_RULES = {
   'http.maxRedirects': { integer: true, min: 0 },
   'http.connectionsPerOrigin': { integer: true, min: 1 },
 } as const satisfies Record<string, NumberRule>;
+
+/** The lease timings of a lease length: renewed every third, and trusted until a sixth (at most 1 s) before it runs out. */
+export function leaseTimes(leaseMs: number): { ttlMs: number; renewEveryMs: number; marginMs: number } {
+  return { ttlMs: leaseMs, renewEveryMs: Math.round(leaseMs / 3), marginMs: Math.min(1_000, Math.round(leaseMs / 6)) };
+}
 
 /** Fills in the defaults and checks every number; throws a ConfigError naming the first option at fault. */
 export function resolveCrawlerConfig(settings: CrawlerSettings = {}): CrawlerConfig {
@@ -132,6 +145,8 @@ export function resolveCrawlerConfig(settings: CrawlerSettings = {}): CrawlerCon
   }
   if (!config.db) throw new ConfigError('db: a database path is required');
   if (!config.stationsFile) throw new ConfigError('stationsFile: a stations file path is required');
+  if (config.node !== undefined && !/^[\w.:@-]{1,100}$/.test(config.node))
+    throw new ConfigError(`node must be 1 to 100 letters, digits or . _ : @ -, got ${JSON.stringify(config.node)}`);
   return config;
 }
 

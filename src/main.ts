@@ -2,8 +2,10 @@
 // pipeline, scheduler and live streams, wires them together and hands back a handle to stop it. The real
 // clock, signals and process exit live in commands/run.ts, so tests start the whole crawler on loopback with
 // their own options. What each wired unit does lives in crawler/.
-import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
-import { resolveCrawlerConfig, type CrawlerConfig, type CrawlerSettings } from './config.ts';
+import { hostname } from 'node:os';
+import { steadyClock, systemClock, systemRandom, type Clock, type Random } from './clock.ts';
+import { LeaseKeeper } from './cluster/lease-keeper.ts';
+import { leaseTimes, resolveCrawlerConfig, type CrawlerConfig, type CrawlerSettings } from './config.ts';
 import { Observers } from './crawler/observers.ts';
 import { snapshotStats } from './crawler/stats.ts';
 import { StationRouter } from './crawler/station-router.ts';
@@ -24,6 +26,8 @@ export type { CrawlerObserver, CrawlerStats, CrawlerView, WriteStats } from './c
 export interface CrawlerOptions extends CrawlerSettings {
   logger?: Logger;
   clock?: Clock;
+  /** Times the leases (monotonic by default; the polls' clock may be a test's manual one). */
+  leaseClock?: Clock;
   random?: Random;
   readSnapshot?: SnapshotReader;
 }
@@ -37,6 +41,9 @@ export interface Crawler extends CrawlerView {
   readonly registry: StationRegistry;
   readonly live: LiveStreams;
   readonly http: HttpClient;
+  readonly leases: LeaseKeeper;
+  /** The address of this node's HTTP API, told to the other nodes with its heartbeat. */
+  apiUrl: string | null;
   /** Commits queued writes now. */
   flush(): Promise<void>;
   /** Stops polling, aborts what is in flight, flushes, closes the database. */
@@ -48,7 +55,7 @@ export interface Crawler extends CrawlerView {
  * resolves once the store is open and the stations are scheduled.
  */
 export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> {
-  const { logger: givenLogger, clock: givenClock, random: givenRandom, readSnapshot: givenReader, ...settings } = opts;
+  const { logger: givenLogger, clock: givenClock, leaseClock, random: givenRandom, readSnapshot: givenReader, ...settings } = opts;
   const config = resolveCrawlerConfig(settings);
   const clock = givenClock ?? systemClock;
   const random = givenRandom ?? systemRandom;
@@ -64,7 +71,6 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
   const snapshotTimeouts = { connectTimeoutMs: config.http.connectTimeoutMs, firstByteTimeoutMs: config.http.headersTimeoutMs };
   const readSnapshot: SnapshotReader = givenReader ?? ((url, o) => readStreamSnapshot(url, { ...snapshotTimeouts, ...o }));
   const pipeline = new Pipeline({ http, readSnapshot, store, clock, logger });
-  pipeline.restore(await store.openPlays());
   const observers = new Observers(logger);
 
   const scheduler = new Scheduler({
@@ -98,10 +104,44 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     reconnectMs: config.liveReconnectMs,
     readEveryMs: config.liveReadEveryMs,
   });
-  const router = new StationRouter({ scheduler, live, pipeline, store, logger, intervalSeconds: config.intervalSeconds });
+  const node = config.node ?? `${hostname()}:${process.pid}`;
+  let apiUrl: string | null = null;
+  const leases: LeaseKeeper = new LeaseKeeper({
+    store,
+    node,
+    times: leaseTimes(config.leaseMs),
+    clock: leaseClock ?? steadyClock,
+    random,
+    logger,
+    ownership: {
+      gained: (l) => router.gained(l),
+      lost: (parts) => router.lost(parts),
+      releasing: (parts) => router.releasing(parts),
+    },
+    heartbeat: () => ({ apiUrl, info: { stations: router.active, lagP99Ms: Math.round(scheduler.lag.percentile(99)), polls: scheduler.polls } }),
+  });
+  const router = new StationRouter({
+    scheduler,
+    live,
+    pipeline,
+    store,
+    logger,
+    intervalSeconds: config.intervalSeconds,
+    owns: (part) => leases.owns(part),
+    flush: () => writes.flush(),
+  });
   const writes = new WriteLoop({ store, clock, logger, observers, everyMs: config.flushIntervalMs });
+  // Every write goes under its station's lease, and commits only while that lease is still this node's.
+  store.fence({
+    node,
+    leaseOf: (station) => {
+      const part = router.partOf(station);
+      return part === undefined ? undefined : leases.leaseOf(part);
+    },
+  });
 
   await router.apply({ added: registry.stations, removed: [], changed: [] }, registry.config);
+  await leases.start();
   scheduler.start();
   writes.start();
   if (config.watch) registry.watch();
@@ -116,6 +156,13 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     registry,
     live,
     http,
+    leases,
+    get apiUrl() {
+      return apiUrl;
+    },
+    set apiUrl(url) {
+      apiUrl = url;
+    },
     get running() {
       return running;
     },
@@ -131,6 +178,8 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
         await Promise.all([scheduler.stop(), live.stop()]);
         try {
           await writes.stop();
+          // After the last flush: a peer may take over at once, and nothing of ours is left to write.
+          await leases.stop();
         } finally {
           try {
             await store.close();

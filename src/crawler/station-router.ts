@@ -1,15 +1,22 @@
-// Applies each change of the station list to the parts that act on it: each station is compiled into its plan
-// once (pipeline/station-plan.ts); a live-mode stream station gets a held connection, every other station a
-// place on the schedule; a removed station leaves both, and its change detection and feed state are
-// forgotten. The store learns each station's name.
+// Applies each change of the station list, and of this node's leases, to the parts that act on it: each
+// station is compiled into its plan once (pipeline/station-plan.ts) and placed in its partition; a station of
+// a partition this node owns is polled (a live-mode stream station gets a held connection, every other one a
+// place on the schedule), any other station waits for its partition to come this way. A removed station, or
+// one whose partition was lost, leaves both, and its change detection is forgotten. The store learns each
+// station's name.
+import { partitionOf } from '../cluster/partitions.ts';
+import type { Ownership } from '../cluster/lease-keeper.ts';
 import type { Logger } from '../log.ts';
 import type { LiveStreams } from '../pipeline/live-streams.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 import { isLive, planStation, type StationPlan } from '../pipeline/station-plan.ts';
-import type { Scheduler } from '../scheduler/scheduler.ts';
+import type { Scheduler, TaskStart } from '../scheduler/scheduler.ts';
 import type { StationsDiff } from '../stations/registry.ts';
 import type { StationsConfig } from '../stations/schema.ts';
-import type { PlayStore } from '../store/contract.ts';
+import type { Lease, PlayStore } from '../store/contract.ts';
+
+/** A station taken over from another node is polled within this long (at its phase), not within its interval. */
+export const TAKEOVER_SPREAD_MS = 1_000;
 
 export interface StationRouterDeps {
   scheduler: Scheduler;
@@ -19,10 +26,15 @@ export interface StationRouterDeps {
   logger: Logger;
   /** The command line's interval (seconds), over the file's default. */
   intervalSeconds: number | undefined;
+  /** Whether this node owns a partition now. */
+  owns(part: number): boolean;
+  /** Commits the queued writes (before partitions are given back). */
+  flush(): Promise<void>;
 }
 
-export class StationRouter {
-  private readonly plans = new Map<string, StationPlan>();
+export class StationRouter implements Ownership {
+  private readonly plans = new Map<string, StationPlan & { part: number }>();
+  private readonly byPart = new Map<number, Set<string>>();
 
   constructor(private readonly deps: StationRouterDeps) {}
 
@@ -31,27 +43,32 @@ export class StationRouter {
     return this.plans.get(id);
   }
 
+  /** The partition of a station in the list. */
+  partOf(id: string): number | undefined {
+    return this.plans.get(id)?.part;
+  }
+
+  /** Stations polled by this node now. */
+  get active(): number {
+    return this.deps.scheduler.size + this.deps.live.size;
+  }
+
   /** Applies a diff; resolves once the store knows the stations' names (a failure there is logged, not thrown). */
   async apply(diff: StationsDiff, config: StationsConfig): Promise<void> {
-    const { scheduler, live, pipeline, store, logger } = this.deps;
+    const { pipeline, store, logger } = this.deps;
     pipeline.setJunk(config.junk);
     for (const s of diff.removed) {
+      this.place(s.id, undefined);
       this.plans.delete(s.id);
-      scheduler.remove(s.id);
-      live.remove(s.id);
-      pipeline.tracker.forget(s.id);
+      this.deactivate(s.id);
     }
     const upserted = [...diff.added, ...diff.changed];
     for (const s of upserted) {
-      const plan = planStation(s, 1000 * (s.intervalSeconds ?? this.deps.intervalSeconds ?? config.defaults.intervalSeconds));
+      const plan = { ...planStation(s, 1000 * (s.intervalSeconds ?? this.deps.intervalSeconds ?? config.defaults.intervalSeconds)), part: partitionOf(s) };
+      this.place(s.id, plan.part);
       this.plans.set(s.id, plan);
-      if (isLive(s)) {
-        scheduler.remove(s.id);
-        live.upsert(s);
-      } else {
-        live.remove(s.id);
-        scheduler.upsert(plan.task);
-      }
+      if (this.deps.owns(plan.part)) this.activate(plan);
+      else this.deactivate(s.id);
     }
     pipeline.retainFeeds([...this.plans.values()].map((p) => p.station));
     if (upserted.length || diff.removed.length)
@@ -60,6 +77,68 @@ export class StationRouter {
       await store.upsertStations(upserted.map((s) => ({ id: s.id, name: s.name })));
     } catch (err) {
       logger.error({ err }, 'cannot write station names to the database; polling goes on');
+    }
+  }
+
+  /**
+   * Restores what the database says of the new partitions' stations (their open plays, so a title still on
+   * air is not recorded again; their failures, so a failing server's backoff goes on), then polls them soon.
+   */
+  async gained(leases: readonly Lease[]): Promise<void> {
+    const plans = leases.flatMap((l) => [...(this.byPart.get(l.part) ?? [])].map((id) => this.plans.get(id)!));
+    if (plans.length === 0) return;
+    const ids = plans.map((p) => p.station.id);
+    const [open, health] = await Promise.all([this.deps.store.openPlaysOf(ids), this.deps.store.healthOf(ids)]);
+    this.deps.pipeline.restore(open);
+    for (const plan of plans) {
+      // Owned still (a round that lost it again may have run meanwhile) and not already running.
+      if (!this.deps.owns(plan.part)) continue;
+      const h = health.get(plan.station.id);
+      this.activate(plan, { withinMs: TAKEOVER_SPREAD_MS, failures: h?.consecutiveFailures ?? 0, lastFailureAt: h?.lastErrorAt ?? undefined });
+    }
+  }
+
+  lost(parts: readonly number[]): void {
+    const ids = this.stationsIn(parts);
+    for (const id of ids) this.deactivate(id);
+    this.deps.store.discard(ids);
+  }
+
+  async releasing(parts: readonly number[]): Promise<void> {
+    for (const id of this.stationsIn(parts)) this.deactivate(id);
+    await this.deps.flush();
+  }
+
+  private stationsIn(parts: readonly number[]): Set<string> {
+    return new Set(parts.flatMap((p) => [...(this.byPart.get(p) ?? [])]));
+  }
+
+  private activate(plan: StationPlan, start?: TaskStart): void {
+    const { scheduler, live } = this.deps;
+    if (isLive(plan.station)) {
+      scheduler.remove(plan.station.id);
+      live.upsert(plan.station);
+    } else {
+      live.remove(plan.station.id);
+      scheduler.upsert(plan.task, start);
+    }
+  }
+
+  private deactivate(id: string): void {
+    this.deps.scheduler.remove(id);
+    this.deps.live.remove(id);
+    this.deps.pipeline.tracker.forget(id);
+  }
+
+  /** Moves a station to its partition's set (undefined: out of every set). */
+  private place(id: string, part: number | undefined): void {
+    const before = this.plans.get(id)?.part;
+    if (before === part) return;
+    if (before !== undefined) this.byPart.get(before)?.delete(id);
+    if (part !== undefined) {
+      let set = this.byPart.get(part);
+      if (!set) this.byPart.set(part, (set = new Set()));
+      set.add(id);
     }
   }
 }

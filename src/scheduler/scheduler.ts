@@ -47,6 +47,15 @@ export interface SchedulerOptions {
   onPollCrash?: (task: ScheduledTask, err: unknown) => void;
 }
 
+/** Where a task new to this scheduler starts (a station taken over from another node). */
+export interface TaskStart {
+  /** Its first poll falls within this many ms (at its phase), instead of within its interval. */
+  withinMs?: number;
+  /** Consecutive failures so far, and when the last one was: the task resumes its backoff. */
+  failures?: number;
+  lastFailureAt?: number;
+}
+
 interface TaskState {
   task: ScheduledTask;
   failures: number;
@@ -99,7 +108,7 @@ export class Scheduler {
    * list upserts only added and changed entries, so a disabled task upserted again is queued again: what
    * parked it may be fixed.
    */
-  upsert(task: ScheduledTask): void {
+  upsert(task: ScheduledTask, start?: TaskStart): void {
     const state = this.tasks.get(task.id);
     if (state) {
       const moved = state.task.phaseKey !== task.phaseKey || state.task.intervalMs !== task.intervalMs;
@@ -109,8 +118,14 @@ export class Scheduler {
       if (parked) state.failures = 0;
       if ((moved || parked) && !state.inFlight) this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
     } else {
-      this.tasks.set(task.id, { task, failures: 0, inFlight: false, removed: false, disabled: false });
-      this.queue.push(task.id, this.clock.now() + firstDelay(task.phaseKey, task.intervalMs));
+      const failures = start?.failures ?? 0;
+      this.tasks.set(task.id, { task, failures, inFlight: false, removed: false, disabled: false });
+      const now = this.clock.now();
+      let due = now + firstDelay(task.phaseKey, Math.min(task.intervalMs, start?.withinMs ?? Infinity));
+      // Resuming a failing station where another node left it: its backoff runs from its last failure.
+      if (failures > 0 && start?.lastFailureAt !== undefined)
+        due = Math.max(due, start.lastFailureAt + backoffDelay(failures, { intervalMs: task.intervalMs, capMs: this.backoffCapMs }, this.random));
+      this.queue.push(task.id, due);
     }
     this.arm();
   }

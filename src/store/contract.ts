@@ -23,6 +23,60 @@ export interface Flushed {
   opened: StoredPlay[];
   /** Plays it ended with nothing after them: their stations are silent now (each with its endedAt). */
   silenced: StoredPlay[];
+  /** Partitions whose writes the fence refused: their leases moved to another node (or another epoch). */
+  fenced: number[];
+}
+
+/** A partition's lease: the epoch grows with every change of owner, and every write carries it (the fencing token). */
+export interface Lease {
+  part: number;
+  epoch: number;
+}
+
+/**
+ * Who writes, and under which lease each station's writes go. A store with a fence commits a write only if
+ * the lease it was queued under is still its node's at the commit, checked inside the commit's transaction.
+ */
+export interface WriteFence {
+  node: string;
+  /** The lease a station's writes are made under now; undefined: the node does not own the station. */
+  leaseOf(station: string): Lease | undefined;
+}
+
+/** A node of the cluster, as its last heartbeat left it. */
+export interface NodeRow {
+  node: string;
+  /** On the database's clock, epoch ms. */
+  heartbeatAt: number;
+  apiUrl: string | null;
+  /** Unexpired leases it holds. */
+  partitions: number;
+  /** What the node reported with its heartbeat (stations, lag). */
+  info: Record<string, unknown> | null;
+}
+
+/** What a node tells the others with each renewal. */
+export interface Heartbeat {
+  apiUrl: string | null;
+  info: Record<string, unknown>;
+}
+
+/**
+ * The partition leases. Expiry is judged by the database's clock (SQLite on one machine: that machine's), so
+ * nodes never compare clocks; each call is one short transaction.
+ */
+export interface LeaseStore {
+  /**
+   * Records the node's heartbeat and extends the leases it holds, scoped to owner and epoch: a partition left
+   * out of `renewed` is no longer the node's. `liveNodes` counts nodes whose heartbeat is within a TTL.
+   */
+  renewLeases(node: string, held: readonly Lease[], ttlMs: number, heartbeat: Heartbeat): Promise<{ renewed: number[]; liveNodes: number }>;
+  /** Takes up to `max` unowned or expired partitions (each at its epoch + 1); racing nodes get disjoint sets. */
+  acquireLeases(node: string, max: number, ttlMs: number): Promise<Lease[]>;
+  /** Gives leases back at once (their epoch stays; the next owner bumps it). */
+  releaseLeases(node: string, leases: readonly Lease[]): Promise<void>;
+  /** Gives back everything the node holds and removes its heartbeat: a clean stop. */
+  leave(node: string): Promise<void>;
 }
 
 export interface StationHealth {
@@ -72,13 +126,24 @@ export interface PlayReader {
   hasStation(id: string): Promise<boolean>;
   /** The open play (endedAt null) of every station, to restore change detection after a restart. */
   openPlays(): Promise<Map<string, StoredPlay>>;
+  /** The open plays of these stations only (a node taking over partitions restores their change detection). */
+  openPlaysOf(stations: readonly string[]): Promise<Map<string, StoredPlay>>;
+  /** Health of these stations (a new owner resumes a failing station's backoff), by station id. */
+  healthOf(stations: readonly string[]): Promise<Map<string, StationHealth>>;
+  /** The nodes that sent a heartbeat in the last `withinMs`, by name. */
+  nodes(withinMs: number): Promise<NodeRow[]>;
   /** True while the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/** The crawler's store: a reader that also queues and commits writes. */
-export interface PlayStore extends PlayReader {
+/** The crawler's store: a reader that also queues and commits writes, and keeps the leases. */
+export interface PlayStore extends PlayReader, LeaseStore {
+  /**
+   * From now on, writes are queued under the lease of their station and committed only while it holds (see
+   * WriteFence); a write for a station the node does not own is dropped. Without a fence, every write commits.
+   */
+  fence(fence: WriteFence): void;
   /**
    * Queues a change of one station at time `at`: its open play (if any) ends at `at`; `next`, if given,
    * opens at `at`. Nothing is written until flush(); order of calls is kept. If the clock stepped back,
@@ -89,6 +154,8 @@ export interface PlayStore extends PlayReader {
   recordPoll(station: string, at: number, error: string | null): void;
   /** Number of queued, unflushed writes. */
   pending(): number;
+  /** Drops the queued writes of these stations (their partitions were lost: the new owner polls them again). */
+  discard(stations: ReadonlySet<string>): void;
   /** Makes sure a row exists for each station and sets its name (null when absent), committed at once. */
   upsertStations(stations: { id: string; name?: string | undefined }[]): Promise<void>;
   /**

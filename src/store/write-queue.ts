@@ -3,12 +3,13 @@
 // time. A batch whose commit fails stays at the front of the queue, whole and under its id, so nothing is
 // lost, reordered, or (where the store checks the id) written twice.
 import { randomUUID } from 'node:crypto';
-import type { Flushed, PlayStart } from './contract.ts';
+import type { Flushed, Lease, PlayStart, WriteFence } from './contract.ts';
 import type { PlaySource } from '../types.ts';
 
+/** `lease`: the one the write was made under, checked at commit by a fenced store; undefined without a fence. */
 export type QueuedWrite =
-  | { kind: 'change'; station: string; at: number; next: PlayStart | null }
-  | { kind: 'poll'; station: string; at: number; error: string | null };
+  | { kind: 'change'; station: string; at: number; next: PlayStart | null; lease: Lease | undefined }
+  | { kind: 'poll'; station: string; at: number; error: string | null; lease: Lease | undefined };
 
 const SOURCES: readonly PlaySource[] = ['feed', 'stream'];
 
@@ -47,6 +48,8 @@ export class WriteQueue {
   /** When each healthy station's success was last queued; absent after a failure. */
   private readonly healthyAt = new Map<string, number>();
   private tail: Promise<unknown> = Promise.resolve();
+  /** Set by a node that leases partitions: writes are queued under their station's lease, or dropped. */
+  fence: WriteFence | undefined;
 
   constructor(private readonly max = MAX_QUEUED) {
     this.trimAt = max;
@@ -59,19 +62,34 @@ export class WriteQueue {
   change(station: string, at: number, next: PlayStart | null): void {
     checkTime(at);
     if (next !== null && !SOURCES.includes(next.source)) throw new TypeError(`unknown play source ${String(next.source)}`);
-    this.writes.push({ kind: 'change', station, at, next });
+    const lease = this.fence?.leaseOf(station);
+    if (this.fence && !lease) return;
+    this.writes.push({ kind: 'change', station, at, next, lease });
   }
 
   poll(station: string, at: number, error: string | null): void {
     checkTime(at);
+    const lease = this.fence?.leaseOf(station);
+    if (this.fence && !lease) return;
     if (error !== null) this.healthyAt.delete(station);
     else {
       const last = this.healthyAt.get(station);
       if (last !== undefined && at >= last && at - last < HEALTH_REFRESH_MS) return;
       this.healthyAt.set(station, at);
     }
-    this.writes.push({ kind: 'poll', station, at, error });
+    this.writes.push({ kind: 'poll', station, at, error, lease });
     if (this.writes.length > this.trimAt) this.trim();
+  }
+
+  /**
+   * Drops every queued write of these stations, failed batches included (a batch keeps its id, so a store
+   * that saw its first commit land still skips it whole).
+   */
+  discard(stations: ReadonlySet<string>): void {
+    const keep = (w: QueuedWrite) => !stations.has(w.station);
+    this.writes = this.writes.filter(keep);
+    for (const b of this.failed) b.writes = b.writes.filter(keep);
+    for (const s of stations) this.healthyAt.delete(s);
   }
 
   /** Drops the oldest poll outcomes until the queue is at half its bound (or only changes are left). */
@@ -98,7 +116,7 @@ export class WriteQueue {
         this.writes = [];
         this.trimAt = this.max;
       }
-      const all: Flushed = { opened: [], silenced: [] };
+      const all: Flushed = { opened: [], silenced: [], fenced: [] };
       for (let committed = 0; this.failed.length > 0; committed++) {
         let flushed: Flushed;
         try {
@@ -123,6 +141,7 @@ function merge(into: Flushed, later: Flushed): void {
   const reopened = new Set(later.opened.map((p) => p.station));
   into.silenced = into.silenced.filter((p) => !reopened.has(p.station)).concat(later.silenced);
   into.opened.push(...later.opened);
+  into.fenced = [...new Set([...into.fenced, ...later.fenced])];
 }
 
 function checkTime(at: number): void {

@@ -17,6 +17,8 @@ export const STAGES = [
   'parse/',
   'detect/',
   'store/',
+  // Which node polls which station: partitions and their leases.
+  'cluster/',
   'pipeline/',
   'export/',
   'crawler/',
@@ -25,7 +27,7 @@ export const STAGES = [
   'main.ts',
   'commands/',
   'cli.ts',
-  'onair.js',
+  'onair.ts',
 ];
 
 /** Where a file of src/ sits: -1 for a leaf, else its stage's index; undefined for a file nobody listed. */

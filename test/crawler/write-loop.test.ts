@@ -13,7 +13,7 @@ function flakyStore(clock: ManualClock) {
     flush: async (): Promise<Flushed> => {
       state.attempts.push(clock.now());
       if (state.away) throw new Error('connection refused');
-      return { opened: [], silenced: [] };
+      return { opened: [], silenced: [], fenced: [] };
     },
   } as unknown as PlayStore;
   return { store, state };

@@ -2,8 +2,9 @@
 // (src/store/contract.ts). Each engine runs it with a factory that opens a fresh, empty database.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readAll, type PlayStart, type PlayStore, type StoredPlay } from '../../src/store/contract.ts';
+import { readAll, type Lease, type PlayStart, type PlayStore, type StoredPlay } from '../../src/store/contract.ts';
 import { HEALTH_REFRESH_MS } from '../../src/store/write-queue.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export interface StoreEngine {
   /** A store on a new, empty database; `reopen` opens the same database again after close(). */
@@ -315,6 +316,99 @@ export function describeStoreContract(name: string, engine: StoreEngine): void {
       const ids = (await readAll(store.history({}))).map((p) => p.id).sort((x, y) => x - y);
       expect((await store.playsAfter(ids[1]!, 2)).map((p) => p.id)).toEqual([ids[2], ids[3]]);
       expect(await store.playsAfter(ids.at(-1)!, 10)).toEqual([]);
+    });
+  });
+
+  describe(`${name}: leases and the write fence`, () => {
+    const hb = { apiUrl: null, info: {} };
+    const TTL = 60_000;
+    const parts = (leases: Lease[]) => leases.map((l) => l.part).sort((a, b) => a - b);
+    /** Fences `s` as `node`, every station in partition 7 under `lease()`. */
+    const fenceAs = (s: PlayStore, node: string, lease: () => Lease | undefined) => s.fence({ node, leaseOf: () => lease() });
+
+    it('hands out each of the 256 partitions once, at epoch 1, and no more while their leases hold', async () => {
+      const a = await store.acquireLeases('a', 300, TTL);
+      expect(parts(a)).toEqual([...Array(256).keys()]);
+      expect(a.every((l) => l.epoch === 1)).toBe(true);
+      expect(await store.acquireLeases('b', 10, TTL)).toEqual([]);
+    });
+
+    it('gives racing nodes disjoint sets', async () => {
+      const other = await reopen();
+      opened.push(other);
+      const [a, b] = await Promise.all([store.acquireLeases('a', 200, TTL), other.acquireLeases('b', 200, TTL)]);
+      expect(a.length + b.length).toBe(256);
+      expect(new Set([...parts(a), ...parts(b)]).size).toBe(256);
+    });
+
+    it('renews only what the node holds at the epoch it holds, and counts the live nodes', async () => {
+      const mine = await store.acquireLeases('a', 3, TTL);
+      const stale = { part: mine[0]!.part, epoch: mine[0]!.epoch - 1 };
+      const theirs = { part: 200, epoch: 0 };
+      expect(await store.renewLeases('a', [stale, mine[1]!, mine[2]!, theirs], TTL, hb)).toEqual({ renewed: parts(mine.slice(1)), liveNodes: 1 });
+      expect((await store.renewLeases('b', [], TTL, hb)).liveNodes).toBe(2);
+      expect((await store.renewLeases('b', mine, TTL, hb)).renewed).toEqual([]);
+    });
+
+    it('lets another node take a released lease, or one run out, at the next epoch', async () => {
+      const [first, second] = await store.acquireLeases('a', 2, TTL);
+      await store.releaseLeases('a', [first!]);
+      expect(await store.acquireLeases('b', 1, TTL)).toEqual([{ part: first!.part, epoch: 2 }]);
+      // A lease of 1 ms runs out at once on the database's clock; the next acquire that sees it so takes it.
+      await store.renewLeases('a', [second!], 1, hb);
+      let taken: Lease[] = [];
+      await waitFor(async () => (taken = await store.acquireLeases('b', 300, TTL)).some((l) => l.part === second!.part), {
+        what: `partition ${second!.part} to run out and be taken`,
+      });
+      expect(taken.find((l) => l.part === second!.part)!.epoch).toBe(2);
+    });
+
+    it('gives back everything and forgets the node on leave', async () => {
+      await store.acquireLeases('a', 5, TTL);
+      await store.renewLeases('a', [], TTL, { apiUrl: 'http://127.0.0.1:1', info: { lag: 3 } });
+      expect(await store.nodes(TTL)).toEqual([{ node: 'a', heartbeatAt: expect.any(Number), apiUrl: 'http://127.0.0.1:1', partitions: 5, info: { lag: 3 } }]);
+      await store.leave('a');
+      expect(await store.nodes(TTL)).toEqual([]);
+      expect(await store.acquireLeases('b', 300, TTL)).toHaveLength(256);
+    });
+
+    it('commits the writes made under a lease that still holds, and refuses those whose lease moved on', async () => {
+      const [lease] = await store.acquireLeases('a', 1, TTL);
+      let current: Lease | undefined = lease;
+      fenceAs(store, 'a', () => current);
+      store.recordChange('groove', 1000, song('A - One'));
+      expect((await store.flush()).fenced).toEqual([]);
+      store.recordChange('groove', 2000, song('B - Two'));
+      // Another node takes the partition over (its lease ran out while this one was away).
+      await store.renewLeases('a', [lease!], 1, hb);
+      const other = await reopen();
+      opened.push(other);
+      await waitFor(async () => (await other.acquireLeases('b', 300, TTL)).some((l) => l.part === lease!.part), { what: 'the takeover' });
+      const flushed = await store.flush();
+      expect(flushed).toEqual({ opened: [], silenced: [], fenced: [lease!.part] });
+      expect((await all()).map((p) => [p.raw, p.endedAt])).toEqual([['A - One', null]]);
+      // A station the node does not own is not even queued.
+      current = undefined;
+      store.recordChange('groove', 3000, song('C - Three'));
+      store.recordPoll('groove', 3000, 'timeout');
+      expect(store.pending()).toBe(0);
+    });
+
+    it('forgets the queued writes of stations it was told to discard', async () => {
+      store.recordChange('groove', 1000, song('A - One'));
+      store.recordChange('drone', 1000, song('D - One'));
+      store.discard(new Set(['groove']));
+      expect(raws((await store.flush()).opened)).toEqual(['D - One']);
+    });
+
+    it('reads the open plays and the health of the stations asked for only', async () => {
+      store.recordChange('groove', 1000, song('A - One'));
+      store.recordChange('drone', 1000, song('D - One'));
+      store.recordPoll('drone', 1500, 'timeout');
+      await store.flush();
+      expect([...(await store.openPlaysOf(['groove', 'nope'])).keys()]).toEqual(['groove']);
+      expect((await store.healthOf(['drone'])).get('drone')).toMatchObject({ consecutiveFailures: 1, lastErrorAt: 1500 });
+      expect((await store.openPlaysOf([])).size).toBe(0);
     });
   });
 }

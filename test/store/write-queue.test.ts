@@ -14,7 +14,7 @@ describe('the write queue', () => {
     expect(q.size).toBeLessThanOrEqual(1_000);
     expect(q.dropped).toBeGreaterThan(0);
     let batch: QueuedWrite[] = [];
-    await q.flush((b) => ((batch = b.writes), { opened: [], silenced: [] }));
+    await q.flush((b) => ((batch = b.writes), { opened: [], silenced: [], fenced: [] }));
     const changes = batch.filter((w) => w.kind === 'change');
     expect(changes.map((w) => w.at)).toEqual(Array.from({ length: 100 }, (_, i) => i * 50));
     // What is kept of the poll outcomes is the newest, in order.
@@ -37,7 +37,7 @@ describe('the write queue', () => {
     ).rejects.toThrow('away');
     expect(q.size).toBe(2);
     const batches: { id: string; at: number[] }[] = [];
-    await q.flush((b) => (batches.push({ id: b.id, at: b.writes.map((w) => w.at) }), { opened: [], silenced: [] }));
+    await q.flush((b) => (batches.push({ id: b.id, at: b.writes.map((w) => w.at) }), { opened: [], silenced: [], fenced: [] }));
     expect(batches).toEqual([
       { id: firstId, at: [1] },
       { id: expect.not.stringMatching(firstId), at: [2] },
@@ -54,7 +54,7 @@ describe('the write queue', () => {
     let calls = 0;
     const flushed = await q.flush(() => {
       if (++calls === 2) throw new Error('away again');
-      return { opened: [opened(1)], silenced: [] };
+      return { opened: [opened(1)], silenced: [], fenced: [] };
     });
     expect(flushed.opened).toEqual([opened(1)]);
     expect(q.size).toBe(1);

@@ -9,10 +9,14 @@ import { redactUrl } from '../../url.ts';
 export interface PostgresTimeouts {
   connectSeconds: number;
   statementMs: number;
+  /** A node stopped inside a flush (SIGSTOP, a lost network) holds its lease rows: the server ends it after this. */
   idleInTransactionMs: number;
+  /** A flush or renewal waiting for a row lock gives up after this and is retried, instead of queueing up. */
+  lockMs: number;
 }
 
-export const POSTGRES_TIMEOUTS: PostgresTimeouts = { connectSeconds: 10, statementMs: 30_000, idleInTransactionMs: 10_000 };
+/** Short, so a stuck session delays a takeover by seconds (../shared/scale-out.md measured 5 s / 2 s). */
+export const POSTGRES_TIMEOUTS: PostgresTimeouts = { connectSeconds: 10, statementMs: 10_000, idleInTransactionMs: 5_000, lockMs: 2_000 };
 
 /** A pool on `url`, checked with one round trip: rejects with ONAIR_DB_UNREACHABLE when the server does not answer. */
 export async function connectPostgres(url: string, opts: { max?: number; timeouts?: PostgresTimeouts } = {}): Promise<postgres.Sql> {
@@ -28,6 +32,7 @@ export async function connectPostgres(url: string, opts: { max?: number; timeout
       application_name: 'onair',
       statement_timeout: t.statementMs,
       idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      lock_timeout: t.lockMs,
     },
   });
   try {

@@ -40,6 +40,25 @@ export const MIGRATIONS: readonly string[] = [
     committed_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  `
+  -- Nodes share the stations by 256 partitions, each leased to one node; times on the server's clock. epoch
+  -- grows with every change of owner and fences writes. fillfactor: renewals rewrite these rows every 2 s.
+  CREATE TABLE partition_lease (
+    part smallint PRIMARY KEY CHECK (part BETWEEN 0 AND 255),
+    owner text,
+    epoch bigint NOT NULL DEFAULT 0,
+    expires_at timestamptz NOT NULL DEFAULT '-infinity'
+  ) WITH (fillfactor = 50);
+  INSERT INTO partition_lease (part) SELECT generate_series(0, 255);
+  CREATE TABLE nodes (
+    node text PRIMARY KEY,
+    heartbeat_at timestamptz NOT NULL,
+    api_url text,
+    info jsonb
+  );
+  -- Who wrote each play, under which lease: the audit that no fenced writer ever got a play in.
+  ALTER TABLE plays ADD COLUMN writer text, ADD COLUMN part smallint, ADD COLUMN epoch bigint;
+  `,
 ];
 
 /** Any constant: the key of the advisory lock that serialises migrations across nodes. */

@@ -2,7 +2,20 @@
 // tables, same behaviour as SQLite's store (test/store/contract.ts runs against both): a flush is one
 // transaction, history is read in pages, and no read holds a connection between pages.
 import type postgres from 'postgres';
-import type { Flushed, HistoryQuery, NowPlayingRow, PlayReader, PlayStart, PlayStore, StationHealth, StoredPlay } from '../contract.ts';
+import type {
+  Flushed,
+  Heartbeat,
+  HistoryQuery,
+  Lease,
+  NodeRow,
+  NowPlayingRow,
+  PlayReader,
+  PlayStart,
+  PlayStore,
+  StationHealth,
+  StoredPlay,
+  WriteFence,
+} from '../contract.ts';
 import { historyInPages } from '../history-pages.ts';
 import { WriteQueue, type QueuedWrite, type WriteBatch } from '../write-queue.ts';
 import { connectPostgres } from './connect.ts';
@@ -10,6 +23,17 @@ import { migrate } from './migrations.ts';
 
 /** Columns of `plays` under the names of StoredPlay (quoted: PostgreSQL folds unquoted names to lower case). */
 const PLAY_COLUMNS = 'id, station, raw, artist, title, started_at AS "startedAt", ended_at AS "endedAt", source';
+const HEALTH_COLUMNS = `s.id AS station, s.name, s.last_success_at AS "lastSuccessAt", s.last_error_at AS "lastErrorAt",
+  s.last_error AS "lastError", s.consecutive_failures AS "consecutiveFailures"`;
+
+/**
+ * Taken at the top of every flush, so flushes commit one at a time and play ids become visible in commit
+ * order: a reader resuming after id N never misses a lower id committed later (bigserial alone allows that).
+ */
+const PLAYS_ORDER_LOCK = 7_346_002;
+
+/** The channel each flush that wrote plays notifies: a wake-up for every node's live events, not their content. */
+export const PLAYS_CHANNEL = 'onair_plays';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -28,6 +52,24 @@ export class PostgresReader implements PlayReader {
   async openPlays(): Promise<Map<string, StoredPlay>> {
     const rows = await this.sql<StoredPlay[]>`SELECT ${this.columns} FROM plays WHERE ended_at IS NULL`;
     return new Map(rows.map((p) => [p.station, { ...p }]));
+  }
+
+  async openPlaysOf(stations: readonly string[]): Promise<Map<string, StoredPlay>> {
+    const rows = await this.sql<StoredPlay[]>`SELECT ${this.columns} FROM plays WHERE ended_at IS NULL AND station = ANY(${stations as string[]})`;
+    return new Map(rows.map((p) => [p.station, { ...p }]));
+  }
+
+  async healthOf(stations: readonly string[]): Promise<Map<string, StationHealth>> {
+    const rows = await this.sql<StationHealth[]>`SELECT ${this.sql.unsafe(HEALTH_COLUMNS)} FROM stations s WHERE s.id = ANY(${stations as string[]})`;
+    return new Map(rows.map((h) => [h.station, { ...h }]));
+  }
+
+  async nodes(withinMs: number): Promise<NodeRow[]> {
+    const rows = await this.sql<NodeRow[]>`
+      SELECT n.node, (extract(epoch FROM n.heartbeat_at) * 1000)::float8 AS "heartbeatAt", n.api_url AS "apiUrl", n.info,
+        (SELECT count(*)::int FROM partition_lease l WHERE l.owner = n.node AND l.expires_at > now()) AS partitions
+      FROM nodes n WHERE n.heartbeat_at > now() - ${withinMs} * interval '1 millisecond' ORDER BY n.node COLLATE "C"`;
+    return rows.map((n) => ({ ...n }));
   }
 
   async nowPlaying(): Promise<NowPlayingRow[]> {
@@ -107,6 +149,10 @@ export class PostgresStore extends PostgresReader implements PlayStore {
 
   private readonly queue = new WriteQueue();
 
+  fence(fence: WriteFence): void {
+    this.queue.fence = fence;
+  }
+
   recordChange(station: string, at: number, next: PlayStart | null): void {
     this.queue.change(station, at, next);
   }
@@ -117,6 +163,55 @@ export class PostgresStore extends PostgresReader implements PlayStore {
 
   pending(): number {
     return this.queue.size;
+  }
+
+  discard(stations: ReadonlySet<string>): void {
+    this.queue.discard(stations);
+  }
+
+  async renewLeases(node: string, held: readonly Lease[], ttlMs: number, heartbeat: Heartbeat): Promise<{ renewed: number[]; liveNodes: number }> {
+    const ttl = this.sql`${ttlMs} * interval '1 millisecond'`;
+    return this.sql.begin(async (tx) => {
+      await tx`INSERT INTO nodes (node, heartbeat_at, api_url, info) VALUES (${node}, now(), ${heartbeat.apiUrl}, ${tx.json(heartbeat.info as postgres.JSONValue)})
+        ON CONFLICT (node) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, api_url = excluded.api_url, info = excluded.info`;
+      // Owner- and epoch-scoped: a partition someone else took (a higher epoch) is not extended by mistake.
+      const renewed = held.length
+        ? await tx<{ part: number }[]>`
+          UPDATE partition_lease l SET expires_at = now() + ${ttl}
+          FROM unnest(${held.map((l) => l.part)}::smallint[], ${held.map((l) => l.epoch)}::bigint[]) AS m(part, epoch)
+          WHERE l.part = m.part AND l.epoch = m.epoch AND l.owner = ${node} RETURNING l.part`
+        : [];
+      await tx`DELETE FROM nodes WHERE heartbeat_at < now() - interval '1 day'`;
+      const [live] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM nodes WHERE heartbeat_at > now() - ${ttl}`;
+      return { renewed: renewed.map((r) => r.part), liveNodes: live!.n };
+    }) as Promise<{ renewed: number[]; liveNodes: number }>;
+  }
+
+  async acquireLeases(node: string, max: number, ttlMs: number): Promise<Lease[]> {
+    if (max <= 0) return [];
+    // SKIP LOCKED: nodes racing for the same free partitions get disjoint sets, and a row held by a flush's
+    // FOR SHARE (its owner still writing) is left for a later round.
+    const rows = await this.sql<Lease[]>`
+      UPDATE partition_lease l SET owner = ${node}, epoch = l.epoch + 1, expires_at = now() + ${ttlMs} * interval '1 millisecond'
+      WHERE l.part IN (SELECT part FROM partition_lease WHERE owner IS NULL OR expires_at <= now()
+                       ORDER BY part LIMIT ${max} FOR UPDATE SKIP LOCKED)
+      RETURNING l.part, l.epoch`;
+    return rows.map((r) => ({ part: r.part, epoch: r.epoch }));
+  }
+
+  async releaseLeases(node: string, leases: readonly Lease[]): Promise<void> {
+    if (leases.length === 0) return;
+    await this.sql`
+      UPDATE partition_lease l SET owner = NULL, expires_at = '-infinity'
+      FROM unnest(${leases.map((l) => l.part)}::smallint[], ${leases.map((l) => l.epoch)}::bigint[]) AS m(part, epoch)
+      WHERE l.part = m.part AND l.epoch = m.epoch AND l.owner = ${node}`;
+  }
+
+  async leave(node: string): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`UPDATE partition_lease SET owner = NULL, expires_at = '-infinity' WHERE owner = ${node}`;
+      await tx`DELETE FROM nodes WHERE node = ${node}`;
+    });
   }
 
   async upsertStations(stations: { id: string; name?: string | undefined }[]): Promise<void> {
@@ -134,16 +229,45 @@ export class PostgresStore extends PostgresReader implements PlayStore {
 
   /** One batch in one transaction, once: a retry of a batch that did commit (its answer lost) writes nothing. */
   private commit(batch: WriteBatch): Promise<Flushed> {
+    const fence = this.queue.fence;
     return this.sql.begin(async (tx) => {
-      const flushed: Flushed = { opened: [], silenced: [] };
+      const flushed: Flushed = { opened: [], silenced: [], fenced: [] };
+      await tx`SELECT pg_advisory_xact_lock(${PLAYS_ORDER_LOCK})`;
       const fresh = await tx`INSERT INTO write_batches (id) VALUES (${batch.id}) ON CONFLICT DO NOTHING RETURNING id`;
       // Its changes are in; what they opened reached no listener, and a client resuming by Last-Event-ID gets it.
       if (fresh.length === 0) return flushed;
+      const current = fence && (await this.lockLeases(tx, fence.node, batch.writes));
+      const refused = new Set<number>();
       const silent = new Map<string, StoredPlay>();
-      for (const w of batch.writes) await this.write(tx, w, flushed.opened, silent);
+      for (const w of batch.writes) {
+        if (current && w.lease && !current.has(leaseKey(w.lease))) refused.add(w.lease.part);
+        else await this.write(tx, w, flushed.opened, silent);
+      }
       flushed.silenced = [...silent.values()];
+      flushed.fenced = [...refused];
+      if (flushed.opened.length || flushed.silenced.length) {
+        const maxId = flushed.opened.reduce((m, p) => Math.max(m, p.id), 0);
+        await tx`SELECT pg_notify(${PLAYS_CHANNEL}, ${JSON.stringify({ node: fence?.node ?? null, maxId, silenced: flushed.silenced.length })})`;
+      }
       return flushed;
     }) as Promise<Flushed>;
+  }
+
+  /**
+   * The fence: the leases of the batch that are still the node's, locked FOR SHARE until the commit, so a
+   * takeover (which bumps the epoch) waits for this flush instead of slipping in between check and write.
+   */
+  private async lockLeases(tx: Sql, node: string, writes: readonly QueuedWrite[]): Promise<Set<string>> {
+    const leases = new Map<string, Lease>();
+    for (const w of writes) if (w.lease) leases.set(leaseKey(w.lease), w.lease);
+    if (leases.size === 0) return new Set();
+    const all = [...leases.values()];
+    const rows = await tx<Lease[]>`
+      SELECT l.part, l.epoch FROM partition_lease l
+      JOIN unnest(${all.map((l) => l.part)}::smallint[], ${all.map((l) => l.epoch)}::bigint[]) AS m(part, epoch)
+        ON l.part = m.part AND l.epoch = m.epoch
+      WHERE l.owner = ${node} FOR SHARE OF l`;
+    return new Set(rows.map(leaseKey));
   }
 
   override async close(): Promise<void> {
@@ -183,9 +307,15 @@ export class PostgresStore extends PostgresReader implements PlayStore {
       startedAt = Math.max(w.at, last?.e ?? w.at);
     }
     const { raw, artist, title, source } = w.next;
+    const writer = this.queue.fence?.node ?? null;
     const [row] = await tx<{ id: number }[]>`
-      INSERT INTO plays (station, raw, artist, title, started_at, source) VALUES (${w.station}, ${raw}, ${artist}, ${title}, ${startedAt}, ${source})
+      INSERT INTO plays (station, raw, artist, title, started_at, source, writer, part, epoch)
+      VALUES (${w.station}, ${raw}, ${artist}, ${title}, ${startedAt}, ${source}, ${writer}, ${w.lease?.part ?? null}, ${w.lease?.epoch ?? null})
       RETURNING id`;
     opened.push({ id: row!.id, station: w.station, raw, artist, title, source, startedAt, endedAt: null });
   }
+}
+
+function leaseKey(l: Lease): string {
+  return `${l.part}:${l.epoch}`;
 }

@@ -31,6 +31,28 @@ export const MIGRATIONS: readonly string[] = [
   -- A station plays one thing at a time: at most one open play each.
   CREATE UNIQUE INDEX plays_one_open ON plays (station) WHERE ended_at IS NULL;
   `,
+  `
+  -- Several nodes on one file (onair run --workers N): stations map to 256 partitions, each leased to one node.
+  -- Times are epoch ms on this machine's clock. epoch grows with every change of owner and fences writes.
+  CREATE TABLE partition_lease (
+    part INTEGER PRIMARY KEY CHECK (part BETWEEN 0 AND 255),
+    owner TEXT,
+    epoch INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL DEFAULT 0
+  );
+  WITH RECURSIVE n(part) AS (SELECT 0 UNION ALL SELECT part + 1 FROM n WHERE part < 255)
+  INSERT INTO partition_lease (part) SELECT part FROM n;
+  CREATE TABLE nodes (
+    node TEXT PRIMARY KEY,
+    heartbeat_at INTEGER NOT NULL,
+    api_url TEXT,
+    info TEXT
+  );
+  -- Who wrote each play, under which lease: the audit that no fenced writer ever got a play in.
+  ALTER TABLE plays ADD COLUMN writer TEXT;
+  ALTER TABLE plays ADD COLUMN part INTEGER;
+  ALTER TABLE plays ADD COLUMN epoch INTEGER;
+  `,
 ];
 
 /** Brings the database up to the newest schema; refuses one written by a newer onair. */

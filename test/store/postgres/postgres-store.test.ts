@@ -75,10 +75,10 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL store', () => {
     it('writes a batch once when its commit landed but the answer was lost and it is retried', async () => {
       const store = await PostgresStore.open(await cluster.createDatabase());
       const commit = (store as unknown as { commit(b: WriteBatch): Promise<Flushed> }).commit.bind(store);
-      const batch: WriteBatch = { id: randomUUID(), writes: [{ kind: 'change', station: 'groove', at: 1000, next: song('A - One') }] };
+      const batch: WriteBatch = { id: randomUUID(), writes: [{ kind: 'change', station: 'groove', at: 1000, next: song('A - One'), lease: undefined }] };
       expect((await commit(batch)).opened).toHaveLength(1);
       // The retry of the same batch (same id) finds it committed and writes nothing.
-      expect(await commit(batch)).toEqual({ opened: [], silenced: [] });
+      expect(await commit(batch)).toEqual({ opened: [], silenced: [], fenced: [] });
       expect((await readAll(store.history({}))).map((p) => [p.raw, p.endedAt])).toEqual([['A - One', null]]);
       await store.close();
     });

@@ -18,7 +18,7 @@ describe('openDatabase', () => {
     const db = openDatabase(join(dir, 'a.db'));
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['plays', 'stations']);
+    expect(tables).toEqual(['nodes', 'partition_lease', 'plays', 'stations']);
     db.close();
   });
 
