@@ -1,14 +1,17 @@
-// HTTP GET for status feeds, over undici keep-alive pools: timeouts on connect, headers and the whole body,
-// a byte cap, conditional requests, bounded redirects to http(s) only, credentials from the URL sent as
-// basic auth and kept out of every message. Returns bytes; what they mean is the parsers' business.
-// Failures come out as OnairErrors; anything else thrown in here is a bug and comes out as it is.
-import { Agent, interceptors, type Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'undici/types/header.js';
+// HTTP GET for status feeds: timeouts on connect, headers and the whole body, a byte cap, conditional
+// requests, bounded redirects to http(s) only, credentials from the URL sent as basic auth and kept out of
+// every message. Returns bytes; what they mean is the parsers' business. Two transports: undici's
+// keep-alive pools (pooled.ts), and node:http one request per connection (one-shot.ts) for URLs whose
+// last reply said the server closes. Failures come out as OnairErrors; anything else thrown in here is a
+// bug and comes out as it is.
 import { onAbort } from '../abort.ts';
 import { DEFAULTS, type HttpConfig } from '../config.ts';
 import { NetworkError, OnairError, ResponseError, type ErrorCode } from '../errors.ts';
 import { basicAuth, parseHttpUrl, redactUrl, redirectTarget, withoutCredentials } from '../url.ts';
+import { Cancel, header, type Exchange } from './exchange.ts';
 import { networkFailure } from './network-failure.ts';
+import { OneShotTransport } from './one-shot.ts';
+import { PooledTransport } from './pooled.ts';
 
 export interface GetOptions {
   signal?: AbortSignal;
@@ -29,24 +32,35 @@ export interface HttpResponse {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** URLs remembered as closing; past this many (stations come and go) the memory starts over. */
+const MAX_CLOSING_URLS = 200_000;
+
+/** Which transport a URL's requests take: learnt from its last reply (the default), or always one (tests). */
+export type TransportChoice = 'learn' | 'pooled' | 'one-shot';
 
 export class HttpClient {
-  private readonly agent: Dispatcher;
   private readonly opts: HttpConfig;
+  private readonly pooled: PooledTransport;
+  private readonly oneShot: OneShotTransport;
+  /**
+   * URLs whose last reply said the server closes the connection. Kept per URL, not per origin: one host
+   * may front servers of both kinds behind paths (a proxy; the bench farm), and a per-origin choice would
+   * flip at every reply.
+   */
+  private readonly closing = new Set<string>();
   /** Bytes of response bodies read, for the benchmark's bytes-per-change. */
   bytesRead = 0;
+  /** Requests sent by each transport. */
+  readonly sent = { pooled: 0, oneShot: 0 };
 
   /** The crawler passes its resolved config.http; a one-off client (onair add) overrides a few of the defaults. */
-  constructor(opts: Partial<HttpConfig> = {}) {
+  constructor(
+    opts: Partial<HttpConfig> = {},
+    private readonly transport: TransportChoice = 'learn',
+  ) {
     this.opts = { ...DEFAULTS.http, ...opts };
-    // A DNS cache: thousands of hosts every 10 s would queue on libuv's four resolver threads.
-    this.agent = new Agent({
-      connect: { timeout: this.opts.connectTimeoutMs, maxCachedSessions: 4096 },
-      headersTimeout: this.opts.headersTimeoutMs,
-      bodyTimeout: this.opts.totalTimeoutMs,
-      connections: this.opts.connectionsPerOrigin,
-      keepAliveTimeout: 30_000,
-    }).compose(interceptors.dns({ maxTTL: 60_000, dualStack: false }));
+    this.pooled = new PooledTransport(this.opts, this);
+    this.oneShot = new OneShotTransport(this.opts, this);
   }
 
   async get(url: string, opts: GetOptions = {}): Promise<HttpResponse> {
@@ -73,7 +87,7 @@ export class HttpClient {
       if (hop === 0 && opts.lastModified) headers['if-modified-since'] = opts.lastModified;
       let res: Exchange;
       try {
-        res = await this.exchange({ origin: target.origin, path: target.pathname + target.search, method: 'GET', headers }, cancel);
+        res = await this.exchange(target, headers, cancel);
       } catch (err) {
         throw networkError(err, opts.signal);
       }
@@ -101,147 +115,32 @@ export class HttpClient {
     }
   }
 
-  /** One request and its response, through undici's handler API: no stream, no AbortSignal per request. */
-  private exchange(request: Dispatcher.DispatchOptions, cancel: Cancel): Promise<Exchange> {
-    return new Promise((resolve, reject) => {
-      if (cancel.reason) return void reject(cancel.reason);
-      this.agent.dispatch(request, new BodyCollector(this, this.opts.maxBytes, cancel, resolve, reject));
-    });
+  /** One request and its response, on the transport the URL's last reply asked for. */
+  private async exchange(target: URL, headers: Record<string, string>, cancel: Cancel): Promise<Exchange> {
+    const key = target.href;
+    const wasClosing = this.transport === 'learn' ? this.closing.has(key) : this.transport === 'one-shot';
+    if (wasClosing) this.sent.oneShot++;
+    else this.sent.pooled++;
+    const res = await (wasClosing ? this.oneShot : this.pooled).exchange(target, headers, cancel);
+    if (this.transport !== 'learn') return res;
+    if (res.closes !== wasClosing) {
+      if (res.closes) {
+        if (this.closing.size >= MAX_CLOSING_URLS) this.closing.clear();
+        this.closing.add(key);
+      } else this.closing.delete(key);
+    }
+    return res;
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.oneShot.close(), this.pooled.close()]);
   }
 
-  /** Drops every pooled connection at once (shutdown with polls in flight). */
+  /** Drops every connection at once (shutdown with polls in flight). */
   async destroy(): Promise<void> {
-    await this.agent.destroy();
+    this.oneShot.destroy();
+    await this.pooled.destroy();
   }
-}
-
-interface Exchange {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** Empty unless the status is 2xx. */
-  body: Uint8Array;
-}
-
-/** What cancels a request, from its deadline or the caller: remembers why, and ends the exchange in flight. */
-class Cancel {
-  reason: Error | undefined;
-  exchange: BodyCollector | undefined;
-
-  readonly expire = (): void => this.fire(new DOMException('deadline', 'TimeoutError'));
-  readonly abort = (): void => this.fire(new DOMException('aborted', 'AbortError'));
-
-  private fire(reason: Error): void {
-    this.reason ??= reason;
-    this.exchange?.stop(this.reason);
-  }
-}
-
-/** Bodies we do not want (a 304's, a redirect's, an error page) are read this far, so the connection is kept. */
-const UNWANTED_BODY_LIMIT = 64 * 1024;
-
-/**
- * Collects one response: a 2xx body up to the byte cap, other bodies read and dropped (past 64 KiB the
- * connection is dropped instead). Settles once; whatever undici reports after that is ignored.
- */
-class BodyCollector implements Dispatcher.DispatchHandler {
-  private status = 0;
-  private headers: IncomingHttpHeaders = {};
-  private wanted = false;
-  private size = 0;
-  private readonly chunks: Buffer[] = [];
-  private settled = false;
-  private controller: Dispatcher.DispatchController | undefined;
-
-  constructor(
-    private readonly client: HttpClient,
-    private readonly maxBytes: number,
-    private readonly cancel: Cancel,
-    private readonly resolve: (exchange: Exchange) => void,
-    private readonly reject: (err: unknown) => void,
-  ) {
-    cancel.exchange = this;
-  }
-
-  /** Settles at once, also while the request still waits for a connection; aborts it once it has one. */
-  stop(reason: Error): void {
-    if (this.settled) return;
-    this.fail(this.controller, reason);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.settled) controller.abort(new DOMException('cancelled', 'AbortError'));
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
-    this.status = status;
-    this.headers = headers;
-    this.wanted = status >= 200 && status <= 299;
-    if (this.wanted && Number(header(headers, 'content-length')) > this.maxBytes)
-      this.fail(controller, new ResponseError('ONAIR_TOO_LARGE', `body of ${header(headers, 'content-length')} bytes is over the ${this.maxBytes}-byte cap`));
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.settled) return;
-    this.size += chunk.length;
-    if (!this.wanted) {
-      if (this.size > UNWANTED_BODY_LIMIT) this.finish(controller);
-      return;
-    }
-    this.client.bytesRead += chunk.length;
-    if (this.size > this.maxBytes) return this.fail(controller, new ResponseError('ONAIR_TOO_LARGE', `body is over the ${this.maxBytes}-byte cap`));
-    this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    this.finish(undefined);
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.release();
-    this.reject(err);
-  }
-
-  /** Settles with the response; `controller` when the rest of an unwanted body is not worth reading. */
-  private finish(controller: Dispatcher.DispatchController | undefined): void {
-    if (this.settled) return;
-    this.settled = true;
-    const { chunks, size } = this;
-    const body = !this.wanted || chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    this.release();
-    this.resolve({ status: this.status, headers: this.headers, body });
-    controller?.abort(new DOMException('unwanted body', 'AbortError'));
-  }
-
-  /**
-   * Lets go of the chunks once settled: undici's controller, and the stack of an error raised in here, keep
-   * this handler reachable for as long as they live (a cached failure: a whole round), and with it up to
-   * the byte cap of socket buffers (measured: 160 MB at 20,000 feeds before this).
-   */
-  private release(): void {
-    this.chunks.length = 0;
-    this.cancel.exchange = undefined;
-  }
-
-  private fail(controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.settled = true;
-    this.release();
-    this.reject(err);
-    controller?.abort(err);
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** undici's timeouts have codes of our own; other network codes stay in the error's `detail`. */

@@ -1,8 +1,10 @@
-// The feed fetcher against servers on 127.0.0.1: caps, timeouts, redirects, conditional requests, credentials.
+// The feed fetcher against servers on 127.0.0.1: caps, timeouts, redirects, conditional requests, credentials,
+// on both transports (undici's keep-alive pool, node:http one request per connection), and how it learns
+// which one a URL wants from its replies.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HttpClient } from '../../src/fetch/http.ts';
+import net, { type AddressInfo } from 'node:net';
+import { HttpClient as Base, type TransportChoice } from '../../src/fetch/http.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -23,14 +25,23 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
 
-let client: HttpClient;
+let client: Base;
 afterEach(async () => {
   routes.clear();
   seen.length = 0;
   await client?.destroy();
 });
 
-describe('HttpClient', () => {
+describe.each<[string, TransportChoice]>([
+  ['undici keep-alive pool', 'pooled'],
+  ['node:http one request per connection', 'one-shot'],
+])('HttpClient over the %s', (_name, transport) => {
+  const HttpClient = class extends Base {
+    constructor(opts: ConstructorParameters<typeof Base>[0] = {}) {
+      super(opts, transport);
+    }
+  };
+
   it('returns the body, its type and validators, and answers a conditional request with 304', async () => {
     routes.set('/doc', (req, res) => {
       if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304).end();
@@ -108,9 +119,11 @@ describe('HttpClient', () => {
     routes.set('/silent', () => {});
     client = new HttpClient({ connectionsPerOrigin: 1 });
     const shared = new AbortController();
-    // With one connection per origin, the second and third wait in undici's queue behind the first.
+    // With one connection per origin, the second and third wait in undici's queue behind the first; one
+    // request per connection has no queue.
     const pending = [1, 2, 3].map((n) => client.get(`${base}/silent?n=${n}`, { signal: shared.signal }));
-    await waitFor(() => seen.length === 1, { what: 'the server to take the first request' });
+    const taken = transport === 'pooled' ? 1 : 3;
+    await waitFor(() => seen.length === taken, { what: `the server to take ${taken} request(s)` });
     shared.abort();
     for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
     await expect(client.get(`${base}/silent`, { signal: shared.signal })).rejects.toMatchObject({ code: 'ONAIR_ABORTED' });
@@ -125,7 +138,7 @@ describe('HttpClient', () => {
     await expect(queued).rejects.toMatchObject({ code: 'ONAIR_TIMEOUT' });
   });
 
-  it('keeps the connection after a 304, a redirect or a short error page; drops it after a long one', async () => {
+  it.runIf(transport === 'pooled')('keeps the connection after a 304, a redirect or a short error page; drops it after a long one', async () => {
     routes.set('/doc', (req, res) => (req.headers['if-none-match'] ? res.writeHead(304).end() : res.writeHead(200, { etag: '"1"' }).end('doc')));
     routes.set('/moved', (_q, res) => res.writeHead(302, { location: '/doc' }).end('see /doc'));
     routes.set('/short-error', (_q, res) => res.writeHead(500).end('oops'));
@@ -141,5 +154,60 @@ describe('HttpClient', () => {
     await client.get(`${base}/doc`);
     expect(new Set(seen.map((r) => r.socket)).size).toBe(2);
     expect(client.bytesRead).toBe(4 * 'doc'.length); // only the 2xx bodies count
+  });
+
+  it.runIf(transport === 'one-shot')('opens a new connection for every request and closes it after the reply', async () => {
+    routes.set('/doc', (_q, res) => res.writeHead(200).end('doc'));
+    client = new HttpClient();
+    for (let i = 0; i < 3; i++) await client.get(`${base}/doc`);
+    expect(new Set(seen.map((r) => r.socket)).size).toBe(3);
+    await waitFor(() => seen.every((r) => r.socket.destroyed), { what: 'every connection to be closed' });
+    expect(client.sent).toEqual({ pooled: 0, oneShot: 3 });
+  });
+
+  it('fails a body cut short of its Content-Length as a network error', async () => {
+    routes.set('/cut', (req, res) => {
+      res.writeHead(200, { 'content-length': 1000 });
+      res.write('partial');
+      setImmediate(() => req.socket.destroy());
+    });
+    client = new HttpClient();
+    await expect(client.get(`${base}/cut`)).rejects.toMatchObject({ code: 'ONAIR_NETWORK' });
+  });
+});
+
+describe('HttpClient choosing a transport', () => {
+  it('sends a URL whose server closes through node:http from its second request on, and back to the pool once it keeps the connection', async () => {
+    let close = true;
+    routes.set('/status', (_q, res) => res.writeHead(200, close ? { connection: 'close' } : {}).end('page'));
+    routes.set('/other', (_q, res) => res.writeHead(200).end('other'));
+    client = new Base();
+    await client.get(`${base}/status`);
+    expect(client.sent).toEqual({ pooled: 1, oneShot: 0 });
+    await client.get(`${base}/status`);
+    await client.get(`${base}/status`);
+    // Another path of the same origin keeps its own way.
+    await client.get(`${base}/other`);
+    expect(client.sent).toEqual({ pooled: 2, oneShot: 2 });
+    close = false;
+    await client.get(`${base}/status`);
+    await client.get(`${base}/status`);
+    expect(client.sent).toEqual({ pooled: 3, oneShot: 3 });
+  });
+
+  it('treats an HTTP/1.0 reply without keep-alive as closing, read through node:http', async () => {
+    const raw = net.createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<body>1,1,1,1,1,128,A - B</body>'));
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      client = new Base({}, 'one-shot');
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/7.html`;
+      const res = await client.get(url);
+      // No Content-Length: the body ends where the server closes.
+      expect(Buffer.from(res.body).toString()).toContain('A - B');
+    } finally {
+      await new Promise<void>((r) => raw.close(() => r()));
+    }
   });
 });
