@@ -11,8 +11,8 @@ import { cachedLookup } from './dns-cache.ts';
 import { EMPTY, saysClose, type ByteCounter, type Cancel, type Exchange, type Stoppable } from './exchange.ts';
 
 export class OneShotTransport {
-  private readonly httpAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-  private readonly httpsAgent = new https.Agent({ keepAlive: false, maxSockets: Infinity, maxCachedSessions: 4096 });
+  private readonly httpAgent = noReuse(new http.Agent({ keepAlive: false, maxSockets: Infinity }));
+  private readonly httpsAgent = noReuse(new https.Agent({ keepAlive: false, maxSockets: Infinity, maxCachedSessions: 4096 }));
   private readonly lookup = cachedLookup();
   private readonly open = new Set<OneShotRequest>();
   private drained: (() => void) | undefined;
@@ -58,6 +58,15 @@ export class OneShotTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/**
+ * We send `Connection: keep-alive`, so a reply that agrees would hand its socket back to the agent's free
+ * list even without keepAlive: refused, every socket goes with its reply.
+ */
+function noReuse<A extends http.Agent>(agent: A): A {
+  agent.keepSocketAlive = () => false;
+  return agent;
 }
 
 /** One node:http request: connect and header deadlines, a 2xx body up to the byte cap, settles once. */
