@@ -110,7 +110,7 @@ try {
   const onairArgs = [
     ...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : []),
-    join(ROOT, 'src/onair.js'), 'run', '--stations', stationsFile, '--db', onairDb, '--stats-every', '5',
+    join(ROOT, 'dist/onair.js'), 'run', '--stations', stationsFile, '--db', onairDb, '--stats-every', '5',
     ...(values.concurrency ? ['--concurrency', values.concurrency] : []),
     ...(values['per-host'] ? ['--per-host', values['per-host']] : []),
   ];

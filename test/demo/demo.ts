@@ -19,7 +19,7 @@ const { values } = parseArgs({
     'bad-share': { type: 'string', default: '0.1' },
   },
 });
-const BIN = fileURLToPath(new URL('../../src/onair.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../dist/onair.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'onair-demo-'));
 const stationsFile = join(dir, 'stations.json');
 const dbFile = join(dir, 'onair.db');

@@ -1,9 +1,10 @@
-// Spawns the real `onair` binary, as a user would run it.
+// Spawns the real `onair` binary, as a user would run it: the compiled dist/onair.js that npm installs, which
+// vitest's global setup (build-dist.ts) builds from the current sources before any test runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor as until } from './wait.ts';
 
-export const BIN = fileURLToPath(new URL('../../src/onair.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/onair.js', import.meta.url));
 
 export interface RunResult {
   code: number | null;
