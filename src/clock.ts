@@ -80,9 +80,20 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Lets pending promise callbacks run (several turns, for chains of awaits). */
-export async function flushMicrotasks(turns = 20): Promise<void> {
-  for (let i = 0; i < turns; i++) await Promise.resolve();
+/**
+ * Lets every promise callback already queued, and all that they queue in turn, run to any depth of awaits,
+ * without turning the event loop: no timer, immediate or I/O callback runs meanwhile, so what a test on a
+ * ManualClock sees never depends on how fast the machine or its real I/O is. A process.nextTick callback
+ * queued from inside a promise callback runs only once the microtask queue is empty, so each round drains
+ * it whole; the rounds after the first settle work that hops through process.nextTick (Node streams and
+ * emitters). It was 20 `await Promise.resolve()`, which let a chain of more than about 20 awaits run on
+ * past the next timer.
+ */
+export async function flushMicrotasks(rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await Promise.resolve(); // so that the tick below is queued from a promise callback
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+  }
 }
 
 /** A seeded generator (mulberry32) so tests get the same jitter every run. */
