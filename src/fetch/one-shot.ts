@@ -136,8 +136,9 @@ class OneShotRequest implements Stoppable {
     if (this.settled) return;
     this.settle();
     this.resolve({ status, headers: res.headers, body, closes });
-    // No keep-alive here: the socket goes with the reply (at once if the server has not closed it yet).
-    this.request.destroy();
+    // No keep-alive here. After a reply that says close, node:http ends and destroys the socket itself;
+    // one from a server that would keep it open is hung up on now.
+    if (!closes) this.request.destroy();
   }
 
   private fail(err: Error): void {
