@@ -96,6 +96,14 @@ export const API_DEFAULTS = {
   maxEventClients: 1_000,
   /** Unsent bytes past which an event client is dropped: 1000 clients at the cap hold 256 MB at worst. */
   maxClientBufferBytes: 256 * 1024,
+  /**
+   * The live events read the plays table this often at least, for commits of other nodes: on SQLite that is
+   * the only signal (a cheap indexed read in WAL); on PostgreSQL a NOTIFY wakes them sooner, this catches
+   * what a reconnect lost.
+   */
+  tailEveryMs: 250,
+  /** /api/nodes and the node metrics show the nodes heard from within this long. */
+  nodesWithinMs: 60_000,
 } as const;
 
 /** The stations file's own default interval, when it names none (seconds). */

@@ -157,6 +157,8 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     live,
     http,
     leases,
+    node,
+    partitions: () => leases.partitions,
     get apiUrl() {
       return apiUrl;
     },

@@ -2,6 +2,7 @@
 // test can start several servers). Counters the crawler already keeps are read at scrape time; polls,
 // lag and commit times are observed as they happen.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { API_DEFAULTS } from '../config.ts';
 import type { CrawlerView } from '../crawler/view.ts';
 import type { PlayReader } from '../store/contract.ts';
 import type { Station } from '../stations/schema.ts';
@@ -60,6 +61,26 @@ export function createMetrics(crawler: CrawlerView, reader: PlayReader, hub: Sse
       const counts = Object.fromEntries(HEALTHS.map((h) => [h, 0]));
       for (const row of boardRows(crawler.stations(), await reader.nowPlaying())) counts[row.health]!++;
       for (const h of HEALTHS) this.set({ health: h }, counts[h]!);
+    },
+  });
+  new Gauge({
+    name: 'onair_node_partitions',
+    help: 'Partitions leased by each node heard from in the last minute (the cluster, as this database sees it).',
+    labelNames: ['node'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const n of await reader.nodes(API_DEFAULTS.nodesWithinMs)) this.set({ node: n.node }, n.partitions);
+    },
+  });
+  new Gauge({
+    name: 'onair_node_lag_p99_seconds',
+    help: "Each node's schedule lag p99, as its last heartbeat reported it.",
+    labelNames: ['node'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const n of await reader.nodes(API_DEFAULTS.nodesWithinMs)) if (typeof n.info?.lagP99Ms === 'number') this.set({ node: n.node }, n.info.lagP99Ms / 1000);
     },
   });
   return { registry, stop: unobserve };

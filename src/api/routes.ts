@@ -2,6 +2,7 @@
 // memory or with one bounded query: none waits on the crawler, and the crawler waits on none.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { API_DEFAULTS } from '../config.ts';
 import { toExportedPlay } from '../export/history.ts';
 import type { Logger } from '../log.ts';
 import type { CrawlerView } from '../crawler/view.ts';
@@ -29,6 +30,7 @@ const routes: { path: RegExp; handler: Handler }[] = [
   { path: /^\/api\/stations\/([^/]+)\/history$/, handler: history },
   { path: /^\/api\/events$/, handler: events },
   { path: /^\/api\/stats$/, handler: stats },
+  { path: /^\/api\/nodes$/, handler: nodes },
   { path: /^\/metrics$/, handler: metrics },
   { path: /^\/healthz$/, handler: healthz },
 ];
@@ -99,6 +101,11 @@ function stats(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): v
       lagP99Ms: s.lagP99Ms,
     },
   });
+}
+
+async function nodes(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const rows = await ctx.reader.nodes(API_DEFAULTS.nodesWithinMs);
+  sendJson(res, 200, { self: ctx.crawler.node, nodes: rows.map((n) => ({ ...n, heartbeatAt: new Date(n.heartbeatAt).toISOString() })) });
 }
 
 async function metrics(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse): Promise<void> {

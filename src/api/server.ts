@@ -5,11 +5,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../clock.ts';
+import { API_DEFAULTS } from '../config.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { CrawlerView } from '../crawler/view.ts';
 import { openReader } from '../store/open-store.ts';
 import { createMetrics } from './metrics.ts';
 import { MinuteStats } from './minute-stats.ts';
+import { PlaysTail } from './plays-tail.ts';
 import { createRouter } from './routes.ts';
 import { SseHub } from './sse-hub.ts';
 
@@ -26,6 +28,8 @@ export interface ApiServerOptions {
   maxEventClients?: number;
   /** Unsent bytes past which an event client is dropped. */
   maxClientBufferBytes?: number;
+  /** How often the live events read the plays table for other nodes' commits, whatever woke them. */
+  tailEveryMs?: number;
 }
 
 export interface ApiServer {
@@ -51,16 +55,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const stats = new MinuteStats(crawler, clock);
   const metrics = createMetrics(crawler, reader, hub);
-  const offPlays = crawler.onCommit((flushed) => hub.publish(flushed));
+  // Events come from the plays table, not from this node's commits alone: several nodes write it.
+  const tail = new PlaysTail({ reader, clock, logger, everyMs: opts.tailEveryMs ?? API_DEFAULTS.tailEveryMs, publish: (f) => hub.publish(f) });
+  const offPlays = crawler.onCommit((flushed) => tail.committed(flushed));
   const server = createServer(createRouter({ crawler, reader, hub, stats, metrics: metrics.registry, logger }));
 
   const teardown = () => {
     offPlays();
+    void tail.stop();
     stats.stop();
     metrics.stop();
     hub.close();
   };
   try {
+    await tail.start();
     server.listen(opts.port, opts.host ?? '127.0.0.1');
     await once(server, 'listening');
   } catch (err) {

@@ -27,3 +27,9 @@ export function choiceOption<T extends string>(values: Record<string, unknown>, 
   if (!(choices as readonly unknown[]).includes(raw)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got "${String(raw)}"`);
   return raw as T;
 }
+
+/** An option given in seconds for a setting kept in milliseconds (`rule` is the setting's, in ms). */
+export function secondsOption(values: Record<string, unknown>, name: string, rule: NumberRule): number | undefined {
+  const seconds = numberOption(values, name, { integer: false, min: rule.min / 1000, max: rule.max === undefined ? undefined : rule.max / 1000 });
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+}

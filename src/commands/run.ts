@@ -2,11 +2,11 @@
 import v8 from 'node:v8';
 import { parseListenAddress } from '../api/listen-address.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
-import { SETTING_RULES } from '../config.ts';
+import { resolveCrawlerConfig, SETTING_RULES } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startCrawler, type Crawler } from '../main.ts';
 import { type Command } from './command.ts';
-import { choiceOption, dbOption, numberOption, stationsOption } from './options.ts';
+import { choiceOption, dbOption, numberOption, secondsOption, stationsOption } from './options.ts';
 
 const STOP_DEADLINE_MS = 4_500;
 /**
@@ -21,7 +21,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export const command: Command = {
   summary: 'Crawl the stations in stations.json, recording every now-playing change, until SIGINT/SIGTERM.',
-  usage: 'onair run [--stations FILE] [--db FILE] [--interval S] [--concurrency N] [--per-host N] [--log-level LEVEL] [--stats-every S] [--http [HOST:]PORT]',
+  usage:
+    'onair run [--stations FILE] [--db FILE|postgres://…] [--interval S] [--concurrency N] [--per-host N] [--node NAME] [--lease S] [--log-level LEVEL] [--stats-every S] [--http [HOST:]PORT]',
   options: {
     ...stationsOption,
     ...dbOption,
@@ -31,6 +32,8 @@ export const command: Command = {
     'log-level': { type: 'string' },
     'stats-every': { type: 'string' },
     http: { type: 'string' },
+    node: { type: 'string' },
+    lease: { type: 'string' },
   },
   async run(values) {
     // Every option is checked before anything starts, so a typo costs a usage error, not a crawler started and stopped.
@@ -44,7 +47,11 @@ export const command: Command = {
       intervalSeconds: numberOption(values, 'interval', SETTING_RULES.intervalSeconds),
       concurrency: numberOption(values, 'concurrency', SETTING_RULES.concurrency),
       perHost: numberOption(values, 'per-host', SETTING_RULES.perHost),
+      node: values.node as string | undefined,
+      leaseMs: secondsOption(values, 'lease', SETTING_RULES.leaseMs),
     };
+    // Checked before anything starts, as every other option.
+    resolveCrawlerConfig(settings);
 
     if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /heap[-_]growing[-_]percent/.test(a)))
       v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
@@ -60,6 +67,7 @@ export const command: Command = {
         throw new Error(`cannot serve HTTP on ${listen.host}:${listen.port}: ${(err as Error).message}`);
       }
       logger.info({ address: api.url }, 'http api listening');
+      crawler.apiUrl = api.url;
     }
     process.on('SIGHUP', () => crawler.registry.reload());
     const statsTimer = statsEvery ? setInterval(() => logger.info(statsLine(crawler), 'stats'), statsEvery * 1000) : undefined;

@@ -51,6 +51,10 @@ export interface CrawlerObserver {
 export interface CrawlerView {
   /** True from start until stop() is called. */
   readonly running: boolean;
+  /** This node's name among those sharing the database. */
+  readonly node: string;
+  /** The partitions this node holds now. */
+  partitions(): number[];
   /** The stations in the list now, in its order. */
   stations(): readonly Station[];
   stats(): CrawlerStats;

@@ -120,8 +120,20 @@ export interface PlayReader {
    * stays open across a commit.
    */
   history(query: HistoryQuery): AsyncIterable<StoredPlay>;
-  /** Up to `limit` plays with an id greater than `id`, in id order (where a live client resumes). */
+  /**
+   * Up to `limit` plays with an id greater than `id`, in id order (where a live client resumes). Ids are
+   * visible in commit order on both engines, whichever node wrote them: a reader that has seen id N never
+   * sees a lower id appear later.
+   */
   playsAfter(id: number, limit: number): Promise<StoredPlay[]>;
+  /** The highest play id committed, 0 with none. */
+  lastPlayId(): Promise<number>;
+  /**
+   * Calls `hint` soon after any node commits plays (PostgreSQL: LISTEN; it may also be called for nothing, or
+   * miss a commit across a reconnect, so a reader polls as well); resolves to a function that stops it.
+   * SQLite has no such signal and never calls it.
+   */
+  watchPlays(hint: () => void): Promise<() => Promise<void>>;
   /** A station the database has ever known (its history outlives its removal from the list). */
   hasStation(id: string): Promise<boolean>;
   /** The open play (endedAt null) of every station, to restore change detection after a restart. */

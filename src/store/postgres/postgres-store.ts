@@ -115,6 +115,17 @@ export class PostgresReader implements PlayReader {
     return rows.map((p) => ({ ...p }));
   }
 
+  async lastPlayId(): Promise<number> {
+    return (await this.sql<{ id: number }[]>`SELECT coalesce(max(id), 0)::bigint AS id FROM plays`)[0]!.id;
+  }
+
+  async watchPlays(hint: () => void): Promise<() => Promise<void>> {
+    // On its own connection; postgres.js LISTENs again after a reconnect, and calls the second hint then,
+    // because what was committed during the gap was never notified.
+    const { unlisten } = await this.sql.listen(PLAYS_CHANNEL, () => hint(), () => hint());
+    return unlisten;
+  }
+
   async hasStation(id: string): Promise<boolean> {
     return (await this.sql`SELECT 1 FROM stations WHERE id = ${id}`).length > 0;
   }

@@ -45,6 +45,7 @@ export class SqliteReader implements PlayReader {
       // By id, not by start time: a live client resumes from the last event id it saw.
       playsAfter: db.prepare(`SELECT ${PLAY_COLUMNS} FROM plays WHERE id > ? ORDER BY id LIMIT ?`),
       hasStation: db.prepare('SELECT 1 FROM stations WHERE id = ?').pluck(),
+      lastPlayId: db.prepare('SELECT coalesce(max(id), 0) FROM plays').pluck(),
       ping: db.prepare('SELECT 1').pluck(),
       // A JSON array of ids: one statement for any number of stations.
       openPlaysOf: db.prepare(`SELECT ${PLAY_COLUMNS} FROM plays WHERE ended_at IS NULL AND station IN (SELECT value FROM json_each(?))`),
@@ -102,6 +103,14 @@ export class SqliteReader implements PlayReader {
 
   async hasStation(id: string): Promise<boolean> {
     return this.r.hasStation.get(id) !== undefined;
+  }
+
+  async lastPlayId(): Promise<number> {
+    return this.r.lastPlayId.get() as number;
+  }
+
+  async watchPlays(): Promise<() => Promise<void>> {
+    return async () => {};
   }
 
   async ping(): Promise<boolean> {

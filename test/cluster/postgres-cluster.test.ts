@@ -1,0 +1,172 @@
+// Three real `onair run` nodes on one PostgreSQL against the station farm, with the faults a cluster lives
+// through: kill -9 at random moments, a node stopped past its lease (a zombie) and woken, the server
+// restarted mid-run, a node joining, a clean SIGTERM. The shared history is then audited (history-checks.ts)
+// and an event stream held on one node must have seen every play the others wrote. The figures (time to
+// take over, to hand over) are printed; the bounds asserted are the protocol's, with room for a busy machine.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEvents, type SseClient } from '../api/sse-client.ts';
+import { startFarm, type Farm } from '../farm/farm.ts';
+import { sized } from '../faults/mode.ts';
+import { tempDir } from '../helpers/crawl.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { startOnair } from '../helpers/onair-bin.ts';
+import { HAVE_POSTGRES, startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { auditHistory, type AuditedPlay } from './history-checks.ts';
+
+const LEASE_S = 3;
+const INTERVAL_S = 2;
+const KILLS = sized(3, 10);
+const STATIONS = sized(240, 600);
+
+type Node = ReturnType<typeof startOnair> & { name: string; api: string };
+
+describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
+  let cluster: PostgresCluster;
+  let farm: Farm;
+  let dir: { dir: string; cleanup(): void };
+  let db: postgres.Sql;
+  let url: string;
+  let stationsFile: string;
+  const nodes = new Map<string, Node>();
+
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    url = await cluster.createDatabase();
+    farm = await startFarm({ scenario: 'feeds', stations: STATIONS, changeEverySeconds: 20, intervalSeconds: INTERVAL_S, badShare: 0, hosts: 40 });
+    dir = tempDir('onair-cluster-');
+    stationsFile = join(dir.dir, 'stations.json');
+    writeFileSync(stationsFile, JSON.stringify(farm.stationsFile()));
+    db = postgres(url, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt && { to: 20, from: [20], serialize: String, parse: Number } } as never });
+  });
+  afterAll(async () => {
+    for (const n of nodes.values()) n.child.kill('SIGKILL');
+    await Promise.all([...nodes.values()].map((n) => n.exited));
+    await db?.end({ timeout: 1 });
+    await farm?.close();
+    await cluster?.stop();
+    dir?.cleanup();
+  });
+
+  const start = async (name: string): Promise<Node> => {
+    const port = await freePort();
+    step(`starting ${name}`);
+    const n = startOnair(['run', '--db', url, '--stations', stationsFile, '--node', name, '--lease', String(LEASE_S), '--http', `127.0.0.1:${port}`]);
+    const node = Object.assign(n, { name, api: `http://127.0.0.1:${port}` });
+    nodes.set(name, node);
+    await node.waitFor((l) => l.msg === 'http api listening', 30_000);
+    return node;
+  };
+  const owned = async () => {
+    const rows = await db<{ owner: string | null; n: number }[]>`SELECT owner, count(*)::int AS n FROM partition_lease WHERE expires_at > now() GROUP BY owner`;
+    return new Map(rows.map((r) => [r.owner, r.n]));
+  };
+  const ownerCount = async (name: string) => (await db<{ n: number }[]>`SELECT count(*)::int AS n FROM partition_lease WHERE owner = ${name}`)[0]!.n;
+  const maxId = async () => (await db<{ id: number }[]>`SELECT coalesce(max(id), 0)::int AS id FROM plays`)[0]!.id;
+  const timed = async (what: string, condition: () => Promise<boolean>, timeoutMs = 30_000) => {
+    const t0 = performance.now();
+    await waitFor(condition, { what, timeoutMs, everyMs: 50 });
+    const ms = Math.round(performance.now() - t0);
+    step(`${what}: ${ms} ms`);
+    return ms;
+  };
+  const t00 = performance.now();
+  const step = (what: string) => console.log(`[${((performance.now() - t00) / 1000).toFixed(1)} s] ${what}`);
+
+  it('records every long-enough title once through kills, a zombie, a restart of the server, a join and a clean stop', async () => {
+    const figures: Record<string, number[]> = { takeoverMs: [], handoverMs: [], joinMs: [] };
+    for (const name of ['n1', 'n2', 'n3']) await start(name);
+    await timed('three nodes to share all 256 partitions', async () => {
+      const o = await owned();
+      return ['n1', 'n2', 'n3'].every((n) => (o.get(n) ?? 0) >= 80) && [...o.values()].reduce((a, b) => a + b, 0) === 256;
+    });
+    const from = Date.now();
+    // Node n3 is never faulted: its event stream must carry every play that any node commits.
+    const firstId = await maxId();
+    const sse: SseClient = await openEvents(`${nodes.get('n3')!.api}/api/events`, { 'last-event-id': String(firstId) });
+    const streamed: number[] = [];
+    void (async () => {
+      for (;;) streamed.push((await sse.nextPlay()).id);
+    })().catch(() => undefined);
+
+    // kill -9 at random moments, each node restarted under its own name once its partitions were taken.
+    for (let k = 0; k < KILLS; k++) {
+      await sleep(1_000 + Math.random() * 3_000);
+      const victim = nodes.get(k % 2 === 0 ? 'n1' : 'n2')!;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      figures.takeoverMs!.push(await timed(`${victim.name}'s partitions to be taken over`, async () => (await ownerCount(victim.name)) === 0));
+      await start(victim.name);
+    }
+
+    // A zombie: n2 stopped past its lease, its partitions taken, then woken: it must write nothing under them.
+    await sleep(2_000);
+    const zombie = nodes.get('n2')!;
+    const before = await db<{ part: number; epoch: number }[]>`SELECT part, epoch::int FROM partition_lease WHERE owner = 'n2'`;
+    expect(before.length).toBeGreaterThan(0);
+    zombie.child.kill('SIGSTOP');
+    await timed("the stopped node's partitions to be taken", async () => (await ownerCount('n2')) === 0);
+    const takenAt = await maxId();
+    await sleep(1_000);
+    zombie.child.kill('SIGCONT');
+    await zombie.waitFor((l) => l.msg === 'leases lost to another node' || l.msg === 'leases ran out without a renewal; stopped polling them', 20_000);
+
+    // The server restarted under the running nodes: they wait, reconnect and go on.
+    await sleep(2_000);
+    cluster.stopServer();
+    await sleep(1_500);
+    cluster.start();
+    await timed('all partitions owned again after the restart', async () => [...(await owned()).values()].reduce((a, b) => a + b, 0) === 256, 40_000);
+
+    // A fourth node joins and gets its share.
+    figures.joinMs!.push(await (async () => {
+      const t0 = performance.now();
+      await start('n4');
+      await waitFor(async () => ((await owned()).get('n4') ?? 0) >= 60, { what: 'n4 to own ≥ 60 partitions', timeoutMs: 40_000, everyMs: 50 });
+      return Math.round(performance.now() - t0);
+    })());
+
+    // A clean stop hands over at once.
+    await sleep(2_000);
+    const leaving = nodes.get('n1')!;
+    leaving.child.kill('SIGTERM');
+    figures.handoverMs!.push(await timed("n1's partitions to be taken after SIGTERM", async () => (await ownerCount('n1')) === 0));
+    expect(await leaving.exited).toBe(0);
+    step('n1 exited');
+    nodes.delete('n1');
+
+    await sleep(4_000);
+    const to = Date.now() - 4_000;
+    for (const n of nodes.values()) n.child.kill('SIGTERM');
+    for (const n of nodes.values()) {
+      const code = await n.exited;
+      step(`${n.name} exited with ${code}: ${JSON.stringify(n.lines.slice(n.lines.findIndex((l) => l.msg === 'stopping')).map((l) => [l.time, l.msg]))}`);
+      expect(code, n.stderr).toBe(0);
+    }
+    nodes.clear();
+    sse.close();
+
+    const plays = await db<AuditedPlay[]>`SELECT id::int, station, raw, started_at::float8 AS "startedAt", ended_at::float8 AS "endedAt", writer, part, epoch::int FROM plays ORDER BY id`;
+    const findings = auditHistory(farm, plays, { from, to });
+    const zombieLate = plays.filter((p) => p.id > takenAt && p.writer === 'n2' && before.some((b) => b.part === p.part && b.epoch === p.epoch));
+    const missingFromStream = plays.filter((p) => p.id > firstId && !streamed.includes(p.id)).map((p) => p.id);
+    console.log(JSON.stringify({ stations: STATIONS, kills: KILLS, ...figures, expected: findings.score.expected, recall: findings.score.recall, plays: plays.length }));
+
+    expect(findings.score.expected).toBeGreaterThan(STATIONS / 2);
+    expect(findings.score.missedExamples).toEqual([]);
+    expect(findings.score.recordedTwice).toBe(0);
+    expect(findings.score.outOfOrder).toBe(0);
+    expect(findings.overlaps).toEqual([]);
+    expect(findings.staleWrites).toEqual([]);
+    expect(findings.unfenced).toBe(0);
+    expect(zombieLate.map((p) => p.id)).toEqual([]);
+    expect(missingFromStream).toEqual([]);
+    // The protocol's bounds (lease + a round), with room for a loaded 2-core machine.
+    for (const ms of figures.takeoverMs!) expect(ms).toBeLessThan((LEASE_S + 1) * 1000 + 4_000);
+    for (const ms of figures.handoverMs!) expect(ms).toBeLessThan(3_000);
+  }, 300_000);
+});
