@@ -50,15 +50,17 @@ export async function startTestCrawl(stations: unknown[], opts: Partial<CrawlerO
 }
 
 /**
- * Waits until no poll is in flight. The polls run on real sockets, so this is a wall-clock wait, bounded by a
- * minute: every poll has its own real timeouts (15 s at most by default), so a poll still in flight after a
- * minute is a poll whose timeouts are broken, not a slow machine. (It was a count of 1,000,000 event-loop
- * turns, which a fresh clone against a real Icecast used up while its polls were still busy.)
+ * Waits until no poll is in flight. The polls run on real sockets, so this is a wall-clock wait, bounded by
+ * 25 s: every poll has its own real timeouts (15 s at most by default), so a poll still in flight after that
+ * is a poll whose timeouts are broken, not a slow machine. Under vitest's 30 s per test, so such a test fails
+ * here, saying how many polls are stuck, not with a bare "test timed out" (it was a minute, which no test
+ * under the default timeout could reach). (Before that it was a count of 1,000,000 event-loop turns, which a
+ * fresh clone against a real Icecast used up while its polls were still busy.)
  */
 export async function settle(crawler: Crawler): Promise<void> {
   await waitFor(() => crawler.scheduler.inFlightCount === 0, {
     what: () => `the polls to settle (${crawler.scheduler.inFlightCount} still in flight)`,
-    timeoutMs: 60_000,
+    timeoutMs: 25_000,
     everyMs: 1,
   });
 }
