@@ -62,7 +62,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const teardown = () => {
     offPlays();
-    void tail.stop();
     stats.stop();
     metrics.stop();
     hub.close();
@@ -73,6 +72,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await once(server, 'listening');
   } catch (err) {
     teardown();
+    await tail.stop();
     await reader.close();
     throw err;
   }
@@ -86,6 +86,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      // Before the reader closes: its LISTEN goes with it, and an unlisten after the end would reconnect.
+      await tail.stop();
       await reader.close();
     },
   };

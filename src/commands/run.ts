@@ -1,11 +1,16 @@
 // `onair run`: the crawler in the foreground until SIGINT/SIGTERM, then a clean stop within 5 s.
+import { availableParallelism, hostname } from 'node:os';
 import v8 from 'node:v8';
 import { parseListenAddress } from '../api/listen-address.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
 import { resolveCrawlerConfig, SETTING_RULES } from '../config.ts';
 import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
 import { startCrawler, type Crawler } from '../main.ts';
-import { type Command } from './command.ts';
+import { StationRegistry } from '../stations/registry.ts';
+import { openStore } from '../store/open-store.ts';
+import { Supervisor, type WorkerReport } from '../workers/supervisor.ts';
+import { UsageError, type Command } from './command.ts';
 import { choiceOption, dbOption, numberOption, secondsOption, stationsOption } from './options.ts';
 
 const STOP_DEADLINE_MS = 4_500;
@@ -22,7 +27,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const command: Command = {
   summary: 'Crawl the stations in stations.json, recording every now-playing change, until SIGINT/SIGTERM.',
   usage:
-    'onair run [--stations FILE] [--db FILE|postgres://…] [--interval S] [--concurrency N] [--per-host N] [--node NAME] [--lease S] [--log-level LEVEL] [--stats-every S] [--http [HOST:]PORT]',
+    'onair run [--stations FILE] [--db FILE|postgres://…] [--interval S] [--concurrency N] [--per-host N] [--workers N|auto] [--node NAME] [--lease S] [--log-level LEVEL] [--stats-every S] [--http [HOST:]PORT]',
   options: {
     ...stationsOption,
     ...dbOption,
@@ -34,6 +39,7 @@ export const command: Command = {
     http: { type: 'string' },
     node: { type: 'string' },
     lease: { type: 'string' },
+    workers: { type: 'string' },
   },
   async run(values) {
     // Every option is checked before anything starts, so a typo costs a usage error, not a crawler started and stopped.
@@ -51,13 +57,17 @@ export const command: Command = {
       leaseMs: secondsOption(values, 'lease', SETTING_RULES.leaseMs),
     };
     // Checked before anything starts, as every other option.
-    resolveCrawlerConfig(settings);
+    const config = resolveCrawlerConfig(settings);
+    const workers = workersOption(values.workers);
 
     if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /heap[-_]growing[-_]percent/.test(a)))
       v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const logger = createLogger(level);
     process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (a bug); the crawler goes on'));
+    if (workers > 1) return runWorkers(workers, values, config.db, config.node ?? hostname(), config.leaseMs, listen, logger);
     const crawler = await startCrawler({ ...settings, logger });
+    // A worker of `--workers N`: its parent serves the API from these reports.
+    const report = process.env.ONAIR_WORKER && process.send ? setInterval(() => process.send!(workerReport(crawler)), 1_000) : undefined;
     let api: ApiServer | undefined;
     if (listen) {
       try {
@@ -77,6 +87,7 @@ export const command: Command = {
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     clearInterval(statsTimer);
+    clearInterval(report);
     logger.info({ signal }, 'stopping');
     const deadline = setTimeout(() => {
       logger.error('stop took too long; exiting with what was flushed');
@@ -93,6 +104,85 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--workers`: a count, or `auto` for one per core; 1 when absent. */
+function workersOption(raw: unknown): number {
+  if (raw === undefined) return 1;
+  if (raw === 'auto') return availableParallelism();
+  const text = String(raw);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, or auto; got "${text}"`);
+  return Number(text);
+}
+
+function workerReport(c: Crawler): WorkerReport {
+  return { type: 'stats', stats: c.stats(), partitions: c.partitions() };
+}
+
+/** The options every worker gets: the parent's, less what the parent keeps (the HTTP API, the count, the name). */
+function workerArgs(values: Record<string, unknown>): string[] {
+  return Object.entries(values)
+    .filter(([k, v]) => v !== undefined && !['workers', 'http', 'node'].includes(k))
+    .flatMap(([k, v]) => [`--${k}`, String(v)]);
+}
+
+/**
+ * The parent of `--workers N`: checks what the workers will open (the stations file and the database, which it
+ * migrates once), starts them, serves the HTTP API for all of them, and stops them on SIGINT/SIGTERM.
+ */
+async function runWorkers(
+  count: number,
+  values: Record<string, unknown>,
+  db: string,
+  nodeBase: string,
+  leaseMs: number,
+  listen: { host: string; port: number } | undefined,
+  logger: Logger,
+): Promise<number> {
+  const registry = new StationRegistry(values.stations as string, {
+    onChange: () => {},
+    onError: (err) => logger.error({ err: (err as Error).message }, 'stations file rejected'),
+  });
+  await (await openStore(db)).close();
+  const supervisor = new Supervisor({ count, entry: process.argv[1]!, args: workerArgs(values), nodeBase, leaseMs, logger });
+  supervisor.start();
+  let running = true;
+  let api: ApiServer | undefined;
+  if (listen) {
+    const view = {
+      get running() {
+        return running;
+      },
+      node: nodeBase,
+      partitions: () => supervisor.partitions(),
+      stations: () => registry.stations,
+      stats: () => supervisor.stats(),
+      // Commits happen in the workers: the API's events follow the plays table instead.
+      onCommit: () => () => {},
+      observe: () => () => {},
+    };
+    try {
+      api = await startApiServer({ crawler: view, db, ...listen, logger });
+    } catch (err) {
+      await supervisor.stop();
+      throw new Error(`cannot serve HTTP on ${listen.host}:${listen.port}: ${(err as Error).message}`);
+    }
+    logger.info({ address: api.url }, 'http api listening');
+  }
+  registry.watch();
+  process.on('SIGHUP', () => supervisor.signal('SIGHUP'));
+  logger.info({ workers: count, db }, 'workers started');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  running = false;
+  logger.info({ signal }, 'stopping');
+  await api?.close();
+  await supervisor.stop();
+  registry.close();
+  logger.info('stopped');
+  return 0;
+}
 
 /** The crawler's snapshot, plus this process's CPU and memory. */
 function statsLine(c: Crawler): Record<string, unknown> {

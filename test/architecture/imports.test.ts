@@ -24,6 +24,8 @@ export const STAGES = [
   'crawler/',
   // The API sees the crawler through crawler/view.ts; only the composition root knows the parts.
   'api/',
+  // Several crawler processes of one machine, supervised.
+  'workers/',
   'main.ts',
   'commands/',
   'cli.ts',
