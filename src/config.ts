@@ -3,6 +3,7 @@
 // ConfigError naming the option, and no stage below has a default of its own (p-queue's constructor and
 // graphile-worker's config.ts work the same way). A leaf: imports nothing from the stages.
 import { ConfigError } from './errors.ts';
+import { isPostgresUrl } from './url.ts';
 
 /** The User-Agent of every request onair makes, unless a format needs another (SHOUTcast v1's 7.html). */
 export const USER_AGENT = 'onair/0.1 (+https://github.com/onair-radio/onair)';
@@ -21,7 +22,8 @@ export interface HttpConfig {
 }
 
 export interface CrawlerConfig {
-  stationsFile: string;
+  /** null: the station list is the one the database keeps (PostgreSQL only; the default there). */
+  stationsFile: string | null;
   /** A SQLite file path (or ":memory:"), or a postgres:// URL. */
   db: string;
   /** Overrides the stations file's default interval (seconds); undefined: the file's. */
@@ -51,8 +53,11 @@ export interface CrawlerConfig {
   http: HttpConfig;
 }
 
+/** The station list of the embedded default (SQLite), and of the commands that edit a file. */
+export const DEFAULT_STATIONS_FILE = 'stations.json';
+
 export const DEFAULTS: CrawlerConfig = {
-  stationsFile: 'stations.json',
+  stationsFile: DEFAULT_STATIONS_FILE,
   db: 'data/onair.db',
   intervalSeconds: undefined,
   /**
@@ -111,7 +116,7 @@ export const DEFAULT_INTERVAL_SECONDS = 10;
 /** Bounds of any poll interval, in stations.json or on the command line (seconds). */
 export const INTERVAL_SECONDS = { min: 1, max: 86_400 } as const;
 
-export type CrawlerSettings = Partial<Omit<CrawlerConfig, 'http'>> & { http?: Partial<HttpConfig> };
+export type CrawlerSettings = Partial<Omit<CrawlerConfig, 'http' | 'stationsFile'>> & { stationsFile?: string; http?: Partial<HttpConfig> };
 
 /** What a numeric setting may be. */
 export type NumberRule = { integer: boolean; min: number; max?: number };
@@ -152,7 +157,10 @@ export function resolveCrawlerConfig(settings: CrawlerSettings = {}): CrawlerCon
     checkNumber(name, value, rule);
   }
   if (!config.db) throw new ConfigError('db: a database path is required');
-  if (!config.stationsFile) throw new ConfigError('stationsFile: a stations file path is required');
+  // PostgreSQL keeps the list for every node: without a file a node follows it; with one it loads the file into it.
+  if (settings.stationsFile === undefined && isPostgresUrl(config.db)) config.stationsFile = null;
+  if (config.stationsFile === null && !isPostgresUrl(config.db)) throw new ConfigError('stationsFile: a SQLite database keeps no station list; a stations file is required');
+  if (config.stationsFile === '') throw new ConfigError('stationsFile: a stations file path is required');
   if (config.node !== undefined && !/^[\w.:@-]{1,100}$/.test(config.node))
     throw new ConfigError(`node must be 1 to 100 letters, digits or . _ : @ -, got ${JSON.stringify(config.node)}`);
   return config;

@@ -17,9 +17,11 @@ import { createLogger, type Logger } from './log.ts';
 import { LiveStreams } from './pipeline/live-streams.ts';
 import { Pipeline, type SnapshotReader } from './pipeline/pipeline.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
-import { StationRegistry } from './stations/registry.ts';
+import { StationRegistry, type StationSource, type StationsDiff } from './stations/registry.ts';
+import type { StationsConfig } from './stations/schema.ts';
+import { DbStationList, LIST_CHECK_MS, syncList } from './crawler/db-stations.ts';
 import type { PlayStore } from './store/contract.ts';
-import { openStore } from './store/open-store.ts';
+import { openStore, stationListOf } from './store/open-store.ts';
 
 export type { CrawlerObserver, CrawlerStats, CrawlerView, WriteStats } from './crawler/view.ts';
 
@@ -38,7 +40,7 @@ export interface Crawler extends CrawlerView {
   readonly store: PlayStore;
   readonly pipeline: Pipeline;
   readonly scheduler: Scheduler;
-  readonly registry: StationRegistry;
+  readonly registry: StationSource;
   readonly live: LiveStreams;
   readonly http: HttpClient;
   readonly leases: LeaseKeeper;
@@ -60,12 +62,26 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
   const clock = givenClock ?? systemClock;
   const random = givenRandom ?? systemRandom;
   const logger = givenLogger ?? createLogger();
+  const events = {
+    onChange: (diff: StationsDiff, list: StationsConfig) => {
+      void router.apply(diff, list);
+      if (file && stationList) void syncList(stationList, file.file, logger);
+    },
+    onError: (err: unknown) => logger.error({ err: (err as Error).message }, 'station list rejected; keeping the last good list'),
+  };
   // Read before the database opens: a bad stations file is a usage error with nothing started.
-  const registry = new StationRegistry(config.stationsFile, {
-    onChange: (diff, list) => void router.apply(diff, list),
-    onError: (err) => logger.error({ err: (err as Error).message }, 'stations file rejected; keeping the last good list'),
-  });
+  const file = config.stationsFile === null ? undefined : new StationRegistry(config.stationsFile, events);
   const store = await openStore(config.db);
+  // PostgreSQL keeps the list for every node: a node given a file loads it in, one given none follows it.
+  const stationList = stationListOf(store);
+  let registry: StationSource;
+  try {
+    if (file && stationList) await syncList(stationList, file.file, logger);
+    registry = file ?? (await DbStationList.open(stationList!, events, systemClock, LIST_CHECK_MS));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const http = new HttpClient(config.http);
   // Stream snapshots wait on the same connect and first-byte deadlines as feed requests.
   const snapshotTimeouts = { connectTimeoutMs: config.http.connectTimeoutMs, firstByteTimeoutMs: config.http.headersTimeoutMs };

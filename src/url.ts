@@ -84,3 +84,8 @@ export function redactUrl<T>(value: T): T {
   // Up to the last `@` before the path, query or fragment, as the URL parser reads it: a password may hold `@`.
   return value.replace(/\/\/[^/?#\s]*@/g, '//***@') as T;
 }
+
+/** True for a --db value that names a PostgreSQL server rather than a SQLite file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(location);
+}

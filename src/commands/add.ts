@@ -5,17 +5,18 @@ import { classify, ConfigError } from '../errors.ts';
 import { HttpClient } from '../fetch/http.ts';
 import { detectFormat } from '../stations/detect-format.ts';
 import { validateStation } from '../stations/schema.ts';
-import { readStationsJson, writeStationsFile } from '../stations/stations-file.ts';
 import { FEED_FORMATS, STREAM_MODES, type FeedFormat } from '../types.ts';
 import { isHttpUrl, redactUrl } from '../url.ts';
+import type { StationsDocument } from '../store/contract.ts';
 import { UsageError, type Command } from './command.ts';
-import { choiceOption, numberOption, stationsOption } from './options.ts';
+import { choiceOption, listOptions, numberOption } from './options.ts';
+import { openListTarget, type StationListTarget } from './station-list.ts';
 
 export const command: Command = {
-  summary: 'Add a station to stations.json. Without --format, fetches URL once and detects its format.',
-  usage: `onair add URL [--id ID] [--name NAME] [--format ${FEED_FORMATS.join('|')}|icy] [--mount /m] [--title PATH] [--artist PATH] [--stream URL] [--mode live|snapshot] [--interval S] [--stations FILE]`,
+  summary: 'Add a station to stations.json (or to the list a PostgreSQL database keeps). Without --format, fetches URL once and detects its format.',
+  usage: `onair add URL [--id ID] [--name NAME] [--format ${FEED_FORMATS.join('|')}|icy] [--mount /m] [--title PATH] [--artist PATH] [--stream URL] [--mode live|snapshot] [--interval S] [--stations FILE | --db postgres://…]`,
   options: {
-    ...stationsOption,
+    ...listOptions,
     id: { type: 'string' },
     name: { type: 'string' },
     format: { type: 'string' },
@@ -34,11 +35,21 @@ export const command: Command = {
     // Checked before the URL is fetched: a typo costs a usage error, not a request.
     const intervalSeconds = numberOption(values, 'interval', SETTING_RULES.intervalSeconds);
     const mode = choiceOption(values, 'mode', STREAM_MODES) ?? 'snapshot';
-    const file = values.stations as string;
-    const data = readStationsJson(file);
+    const list = await openListTarget(values);
+    try {
+      return await addTo(list, url, values, intervalSeconds, mode);
+    } finally {
+      await list.close();
+    }
+  },
+};
+
+async function addTo(list: StationListTarget, url: string, values: Record<string, unknown>, intervalSeconds: number | undefined, mode: string): Promise<number> {
     const id = (values.id as string | undefined) ?? idFromUrl(url);
-    if (data.stations.some((s) => (s as { id?: unknown }).id === id))
-      throw new UsageError(`a station with id "${id}" is already in ${file}; pick another with --id`);
+    const taken = (doc: StationsDocument) => doc.stations.some((s) => (s as { id?: unknown }).id === id);
+    const duplicate = () => new UsageError(`a station with id "${id}" is already in ${list.where}; pick another with --id`);
+    // Checked before the URL is fetched, and again under the edit (another may have added it meanwhile).
+    if (taken(await list.read())) throw duplicate();
 
     let format = values.format as string | undefined;
     let mount = values.mount as string | undefined;
@@ -64,12 +75,14 @@ export const command: Command = {
       ...(streamUrl ? { stream: { url: streamUrl, mode } } : {}),
       ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
     };
-    validateStation(station, file);
-    writeStationsFile(file, { ...data, stations: [...data.stations, station] });
+    validateStation(station, list.where);
+    await list.edit((doc) => {
+      if (taken(doc)) throw duplicate();
+      return { ...doc, stations: [...doc.stations, station] };
+    });
     console.log(`added ${id}`);
     return 0;
-  },
-};
+}
 
 function pick(values: Record<string, unknown>, ...keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.filter((k) => typeof values[k] === 'string').map((k) => [k, values[k] as string]));

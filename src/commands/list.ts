@@ -1,15 +1,20 @@
-// `onair list`: the stations in stations.json, one per line (or JSON).
-import { loadStationsFile } from '../stations/stations-file.ts';
+// `onair list`: the stations in stations.json (or in the list a PostgreSQL database keeps), one per line (or JSON).
+import { validateStations } from '../stations/schema.ts';
 import { withoutCredentials } from '../url.ts';
 import type { Command } from './command.ts';
-import { stationsOption } from './options.ts';
+import { listOptions } from './options.ts';
+import { openListTarget } from './station-list.ts';
 
 export const command: Command = {
   summary: 'List the stations in stations.json.',
-  usage: 'onair list [--stations FILE] [--json]',
-  options: { ...stationsOption, json: { type: 'boolean', default: false } },
+  usage: 'onair list [--stations FILE | --db postgres://…] [--json]',
+  options: { ...listOptions, json: { type: 'boolean', default: false } },
   async run(values) {
-    const config = loadStationsFile(values.stations as string);
+    const list = await openListTarget(values);
+    const config = await list
+      .read()
+      .then((doc) => validateStations(doc, list.where))
+      .finally(() => list.close());
     const rows = config.stations.map((s) => ({
       id: s.id,
       name: s.name ?? null,

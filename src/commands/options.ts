@@ -1,9 +1,11 @@
 // Options several commands share, and the parsers that turn an option's text into a checked value. Every
 // check runs before the command starts anything, and fails with a UsageError naming the option (exit 2).
-import { checkNumber, DEFAULTS, type NumberRule } from '../config.ts';
+import { checkNumber, DEFAULT_STATIONS_FILE, DEFAULTS, type NumberRule } from '../config.ts';
 import { UsageError } from './command.ts';
 
-export const stationsOption = { stations: { type: 'string', default: DEFAULTS.stationsFile } } as const;
+export const stationsOption = { stations: { type: 'string', default: DEFAULT_STATIONS_FILE } } as const;
+/** The commands that edit the list: stations.json, or with --db postgres://… the list the database keeps. */
+export const listOptions = { stations: { type: 'string' }, db: { type: 'string' } } as const;
 export const dbOption = { db: { type: 'string', default: DEFAULTS.db } } as const;
 
 /**

@@ -3,15 +3,17 @@ import { availableParallelism, hostname } from 'node:os';
 import v8 from 'node:v8';
 import { parseListenAddress } from '../api/listen-address.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
-import { resolveCrawlerConfig, SETTING_RULES } from '../config.ts';
+import { resolveCrawlerConfig, SETTING_RULES, type CrawlerConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { startCrawler, type Crawler } from '../main.ts';
-import { StationRegistry } from '../stations/registry.ts';
-import { openStore } from '../store/open-store.ts';
+import { systemClock } from '../clock.ts';
+import { DbStationList, LIST_CHECK_MS } from '../crawler/db-stations.ts';
+import { StationRegistry, type StationSource } from '../stations/registry.ts';
+import { openStore, stationListOf } from '../store/open-store.ts';
 import { Supervisor, type WorkerReport } from '../workers/supervisor.ts';
 import { UsageError, type Command } from './command.ts';
-import { choiceOption, dbOption, numberOption, secondsOption, stationsOption } from './options.ts';
+import { choiceOption, dbOption, numberOption, secondsOption } from './options.ts';
 
 const STOP_DEADLINE_MS = 4_500;
 /**
@@ -29,7 +31,8 @@ export const command: Command = {
   usage:
     'onair run [--stations FILE] [--db FILE|postgres://…] [--interval S] [--concurrency N] [--per-host N] [--workers N|auto] [--node NAME] [--lease S] [--log-level LEVEL] [--stats-every S] [--http [HOST:]PORT]',
   options: {
-    ...stationsOption,
+    // No default here: on PostgreSQL a node without a file follows the list the database keeps.
+    stations: { type: 'string' },
     ...dbOption,
     interval: { type: 'string' },
     concurrency: { type: 'string' },
@@ -48,7 +51,7 @@ export const command: Command = {
     // --stats-every or ONAIR_STATS_EVERY: a `stats` line every N seconds, for the benchmark and for operators.
     const statsEvery = numberOption({ 'stats-every': values['stats-every'] ?? process.env.ONAIR_STATS_EVERY }, 'stats-every', { integer: false, min: 0.1, max: 86_400 });
     const settings = {
-      stationsFile: values.stations as string,
+      stationsFile: values.stations as string | undefined,
       db: values.db as string,
       intervalSeconds: numberOption(values, 'interval', SETTING_RULES.intervalSeconds),
       concurrency: numberOption(values, 'concurrency', SETTING_RULES.concurrency),
@@ -64,7 +67,7 @@ export const command: Command = {
       v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const logger = createLogger(level);
     process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (a bug); the crawler goes on'));
-    if (workers > 1) return runWorkers(workers, values, config.db, config.node ?? hostname(), config.leaseMs, listen, logger);
+    if (workers > 1) return runWorkers(workers, values, config, listen, logger);
     const crawler = await startCrawler({ ...settings, logger });
     // A worker of `--workers N`: its parent serves the API from these reports.
     const report = process.env.ONAIR_WORKER && process.send ? setInterval(() => process.send!(workerReport(crawler)), 1_000) : undefined;
@@ -132,17 +135,23 @@ function workerArgs(values: Record<string, unknown>): string[] {
 async function runWorkers(
   count: number,
   values: Record<string, unknown>,
-  db: string,
-  nodeBase: string,
-  leaseMs: number,
+  config: CrawlerConfig,
   listen: { host: string; port: number } | undefined,
   logger: Logger,
 ): Promise<number> {
-  const registry = new StationRegistry(values.stations as string, {
-    onChange: () => {},
-    onError: (err) => logger.error({ err: (err as Error).message }, 'stations file rejected'),
-  });
-  await (await openStore(db)).close();
+  const { db, leaseMs } = config;
+  const nodeBase = config.node ?? hostname();
+  const events = { onChange: () => {}, onError: (err: unknown) => logger.error({ err: (err as Error).message }, 'station list rejected') };
+  const file = config.stationsFile === null ? undefined : new StationRegistry(config.stationsFile, events);
+  // Opened (and migrated) once here, so the workers start on a database that is known good.
+  const store = await openStore(db);
+  let registry: StationSource;
+  try {
+    registry = file ?? (await DbStationList.open(stationListOf(store)!, events, systemClock, LIST_CHECK_MS));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const supervisor = new Supervisor({ count, entry: process.argv[1]!, args: workerArgs(values), nodeBase, leaseMs, logger });
   supervisor.start();
   let running = true;
@@ -180,6 +189,7 @@ async function runWorkers(
   await api?.close();
   await supervisor.stop();
   registry.close();
+  await store.close();
   logger.info('stopped');
   return 0;
 }

@@ -26,12 +26,35 @@ export function diffStations(before: Station[], after: Station[]): StationsDiff 
   return diff;
 }
 
+/**
+ * Pure: what a new version of a list changes, or undefined for nothing. A new default interval or junk list
+ * changes every station (each one's plan depends on them).
+ */
+export function listChange(before: StationsConfig, after: StationsConfig): StationsDiff | undefined {
+  const diff = diffStations(before.stations, after.stations);
+  const intervalChanged = after.defaults.intervalSeconds !== before.defaults.intervalSeconds;
+  const junkChanged = JSON.stringify(after.junk) !== JSON.stringify(before.junk);
+  if (intervalChanged || junkChanged) diff.changed = after.stations.filter((s) => !diff.added.includes(s));
+  return diff.added.length || diff.removed.length || diff.changed.length || junkChanged ? diff : undefined;
+}
+
 export interface RegistryEvents {
   onChange(diff: StationsDiff, config: StationsConfig): void;
   onError(err: unknown): void;
 }
 
-export class StationRegistry {
+/** Where the crawler's station list comes from: stations.json (this registry) or a database (crawler/db-stations.ts). */
+export interface StationSource {
+  readonly config: StationsConfig;
+  readonly stations: Station[];
+  /** Reads the list again now; reports what changed through the source's events. */
+  reload(): void;
+  /** Follows changes from now on. */
+  watch(): void;
+  close(): void;
+}
+
+export class StationRegistry implements StationSource {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   config: StationsConfig;
@@ -56,12 +79,9 @@ export class StationRegistry {
       this.events.onError(err);
       return;
     }
-    const diff = diffStations(this.config.stations, next.stations);
-    const intervalChanged = next.defaults.intervalSeconds !== this.config.defaults.intervalSeconds;
-    const junkChanged = JSON.stringify(next.junk) !== JSON.stringify(this.config.junk);
+    const diff = listChange(this.config, next);
     this.config = next;
-    if (intervalChanged || junkChanged) diff.changed = next.stations.filter((s) => !diff.added.includes(s));
-    if (diff.added.length || diff.removed.length || diff.changed.length || junkChanged) this.events.onChange(diff, next);
+    if (diff) this.events.onChange(diff, next);
   }
 
   /**

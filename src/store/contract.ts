@@ -181,6 +181,29 @@ export interface PlayStore extends PlayReader, LeaseStore {
   close(): Promise<void>;
 }
 
+/** A station list as stations.json holds it: raw JSON, validated by whoever reads it (stations/schema.ts). */
+export interface StationsDocument {
+  defaults?: unknown;
+  junk?: unknown;
+  stations: unknown[];
+}
+
+/**
+ * The station list kept in the database (PostgreSQL: nodes on several machines share it). Every change bumps
+ * a version, so a node checks for changes with one small read; edits are serialised by a row lock, so two
+ * nodes editing at once both land.
+ */
+export interface StationListStore {
+  stationListVersion(): Promise<number>;
+  readStationList(): Promise<{ version: number; doc: StationsDocument }>;
+  /**
+   * Runs `edit` on the list under the lock and stores what it returns: the stations it lists are added or
+   * updated, the others unlisted (their history stays). Writing the same list again changes nothing and
+   * leaves the version as it was. Resolves to true if the list changed.
+   */
+  editStationList(edit: (doc: StationsDocument) => StationsDocument): Promise<boolean>;
+}
+
 /**
  * The rows of the stations in `ids`, in that order: stations removed from the list (their rows stay in the
  * database with their history) are left out, and a station not polled yet gets an empty health record.

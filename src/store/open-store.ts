@@ -1,14 +1,10 @@
 // Picks the store implementation for a `--db` value: a postgres:// (or postgresql://) URL is the shared
 // PostgreSQL store, anything else a SQLite file path (or ":memory:"). Another scheme is refused by name.
 import { ConfigError } from '../errors.ts';
-import { redactUrl } from '../url.ts';
-import type { PlayReader, PlayStore } from './contract.ts';
+import { isPostgresUrl, redactUrl } from '../url.ts';
+import type { PlayReader, PlayStore, StationListStore } from './contract.ts';
 import { SqliteReader, SqliteStore } from './sqlite/sqlite-store.ts';
 
-/** True for a --db value that names a PostgreSQL server rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location);
-}
 
 // Loaded only when asked for: the embedded default never pays for the PostgreSQL client.
 const postgresEngine = () => import('./postgres/postgres-store.ts');
@@ -28,4 +24,16 @@ export async function openStore(location: string): Promise<PlayStore> {
 /** A read-only view of an existing database, beside a crawler that may be writing to it. */
 export async function openReader(location: string): Promise<PlayReader> {
   return engineOf(location) === 'postgres' ? (await postgresEngine()).PostgresReader.open(location) : SqliteReader.open(location);
+}
+
+/** The station list a server database keeps, for the commands that edit it (`onair add --db postgres://…`). */
+export async function openStationList(location: string): Promise<StationListStore & { close(): Promise<void> }> {
+  if (engineOf(location) !== 'postgres')
+    throw new ConfigError(`--db "${location}": a SQLite database keeps no station list (stations.json is the list); give --stations FILE, or a postgres:// URL`);
+  return (await postgresEngine()).PostgresStore.open(location);
+}
+
+/** The store's station list, where its engine keeps one (PostgreSQL). */
+export function stationListOf(store: PlayStore): StationListStore | undefined {
+  return 'editStationList' in store ? (store as PlayStore & StationListStore) : undefined;
 }

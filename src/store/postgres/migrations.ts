@@ -59,6 +59,18 @@ export const MIGRATIONS: readonly string[] = [
   -- Who wrote each play, under which lease: the audit that no fenced writer ever got a play in.
   ALTER TABLE plays ADD COLUMN writer text, ADD COLUMN part smallint, ADD COLUMN epoch bigint;
   `,
+  `
+  -- The station list, for nodes on several machines: each listed station's entry as in stations.json (a
+  -- removed station keeps its row for its history, with entry NULL), and the list's defaults and junk with a
+  -- version that every change bumps, so a node learns of a change with one tiny read.
+  ALTER TABLE stations ADD COLUMN entry jsonb, ADD COLUMN position integer;
+  CREATE TABLE station_list (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    version bigint NOT NULL DEFAULT 0,
+    settings jsonb NOT NULL DEFAULT '{}'
+  );
+  INSERT INTO station_list (id) VALUES (1);
+  `,
 ];
 
 /** Any constant: the key of the advisory lock that serialises migrations across nodes. */

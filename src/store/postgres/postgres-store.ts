@@ -13,6 +13,8 @@ import type {
   PlayStart,
   PlayStore,
   StationHealth,
+  StationListStore,
+  StationsDocument,
   StoredPlay,
   WriteFence,
 } from '../contract.ts';
@@ -144,7 +146,7 @@ export class PostgresReader implements PlayReader {
 }
 
 /** The crawler's store on PostgreSQL: writes queued in memory, committed by flush() in one transaction. */
-export class PostgresStore extends PostgresReader implements PlayStore {
+export class PostgresStore extends PostgresReader implements PlayStore, StationListStore {
   /** Connects (rejecting with ONAIR_DB_UNREACHABLE when the server does not answer) and migrates. */
   static override async open(url: string): Promise<PostgresStore> {
     const sql = await connectPostgres(url);
@@ -281,6 +283,34 @@ export class PostgresStore extends PostgresReader implements PlayStore {
     return new Set(rows.map(leaseKey));
   }
 
+  async stationListVersion(): Promise<number> {
+    return (await this.sql<{ version: number }[]>`SELECT version FROM station_list WHERE id = 1`)[0]!.version;
+  }
+
+  async readStationList(): Promise<{ version: number; doc: StationsDocument }> {
+    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readList(tx)) as Promise<{ version: number; doc: StationsDocument }>;
+  }
+
+  async editStationList(edit: (doc: StationsDocument) => StationsDocument): Promise<boolean> {
+    return this.sql.begin(async (tx) => {
+      await tx`SELECT 1 FROM station_list WHERE id = 1 FOR UPDATE`;
+      const { doc } = await readList(tx);
+      const next = edit(doc);
+      // jsonb keeps its own key order: compare canonical forms, so the same list written again is no change.
+      if (canonicalJson(next) === canonicalJson(doc)) return false;
+      const { stations, ...settings } = next;
+      const ids = stations.map((e) => (e as { id: string }).id);
+      await tx`UPDATE stations SET entry = NULL, position = NULL WHERE entry IS NOT NULL AND NOT (id = ANY(${ids}))`;
+      if (ids.length)
+        await tx`
+          INSERT INTO stations (id, name, entry, position)
+          SELECT e ->> 'id', e ->> 'name', e, ord::int FROM jsonb_array_elements(${tx.json(stations as postgres.JSONValue)}) WITH ORDINALITY AS t(e, ord)
+          ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, position = excluded.position, name = excluded.name`;
+      await tx`UPDATE station_list SET version = version + 1, settings = ${tx.json(settings as postgres.JSONValue)} WHERE id = 1`;
+      return true;
+    }) as Promise<boolean>;
+  }
+
   override async close(): Promise<void> {
     try {
       await this.flush();
@@ -325,6 +355,19 @@ export class PostgresStore extends PostgresReader implements PlayStore {
       RETURNING id`;
     opened.push({ id: row!.id, station: w.station, raw, artist, title, source, startedAt, endedAt: null });
   }
+}
+
+async function readList(tx: Sql): Promise<{ version: number; doc: StationsDocument }> {
+  const [list] = await tx<{ version: number; settings: Record<string, unknown> }[]>`SELECT version, settings FROM station_list WHERE id = 1`;
+  const rows = await tx<{ entry: unknown }[]>`SELECT entry FROM stations WHERE entry IS NOT NULL ORDER BY position`;
+  return { version: list!.version, doc: { ...list!.settings, stations: rows.map((r) => r.entry) } };
+}
+
+/** JSON with every object's keys sorted: equal for equal values, whatever order their keys came in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function leaseKey(l: Lease): string {

@@ -2,6 +2,9 @@
 // what only a server database has: migrations under a lock, a refused newer schema, a clear error for a server
 // that does not answer.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.ts';
@@ -11,6 +14,14 @@ import { readAll, type Flushed } from '../../../src/store/contract.ts';
 import type { WriteBatch } from '../../../src/store/write-queue.ts';
 import { HAVE_POSTGRES, startPostgres, type PostgresCluster } from '../../helpers/postgres.ts';
 import { describeStoreContract, song } from '../contract.ts';
+
+describe('the postgres.js client', () => {
+  it('carries the fix for writes on a closed socket (scripts/patch-postgres.js, run by npm install)', () => {
+    const entry = createRequire(import.meta.url).resolve('postgres');
+    for (const file of ['src/connection.js', 'cjs/src/connection.js'])
+      expect(readFileSync(join(dirname(dirname(dirname(entry))), file), 'utf8')).toContain('/* onair: patched */ if (!socket)');
+  });
+});
 
 describe.skipIf(!HAVE_POSTGRES)('PostgreSQL store', () => {
   let cluster: PostgresCluster;
@@ -92,6 +103,35 @@ describe.skipIf(!HAVE_POSTGRES)('PostgreSQL store', () => {
       expect(typeof row!.id).toBe('number');
       expect(row!.startedAt).toBe(1_795_860_000_123);
       await store.close();
+    });
+  });
+
+  describe('the station list it keeps', () => {
+    const station = (id: string, name = id) => ({ id, name, feed: { url: `http://127.0.0.1:9/${id}.json`, format: 'json', title: 'now.title' } });
+
+    it('stores a list, changes nothing when the same list comes again, and unlists what it no longer holds', async () => {
+      const store = await PostgresStore.open(await cluster.createDatabase());
+      expect(await store.readStationList()).toEqual({ version: 0, doc: { stations: [] } });
+      const doc = { defaults: { intervalSeconds: 5 }, stations: [station('a'), station('b')] };
+      expect(await store.editStationList(() => doc)).toBe(true);
+      const v1 = await store.stationListVersion();
+      // The same list, its keys in another order: no change, no new version (several nodes load one file).
+      expect(await store.editStationList(() => ({ stations: [{ feed: station('a').feed, name: 'a', id: 'a' }, station('b')], defaults: { intervalSeconds: 5 } }))).toBe(false);
+      expect(await store.stationListVersion()).toBe(v1);
+      expect(await store.editStationList((d) => ({ ...d, stations: [station('b', 'Bee')] }))).toBe(true);
+      expect((await store.readStationList()).doc).toEqual({ defaults: { intervalSeconds: 5 }, stations: [station('b', 'Bee')] });
+      expect(await store.hasStation('a')).toBe(true);
+      await store.close();
+    });
+
+    it('lets two nodes edit at once without losing either edit', async () => {
+      const url = await cluster.createDatabase();
+      const [one, two] = [await PostgresStore.open(url), await PostgresStore.open(url)];
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).editStationList((d) => ({ ...d, stations: [...d.stations, station(`s${i}`)] }))),
+      );
+      expect((await one.readStationList()).doc.stations.map((s) => (s as { id: string }).id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`).sort());
+      await Promise.all([one.close(), two.close()]);
     });
   });
 });
