@@ -3,7 +3,7 @@
 // id it passed on, in id order, which both stores make commit order. So a play written by another node
 // reaches this node's clients, and live and resume read the same rows. The stations a flush of this node
 // left silent are passed on once the tail has passed the plays of that flush.
-import type { Clock, TimerHandle } from '../clock.ts';
+import { atMost, type Clock, type TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Flushed, PlayReader, StoredPlay } from '../store/contract.ts';
 
@@ -62,8 +62,8 @@ export class PlaysTail {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    await this.reading;
-    await this.unwatch?.().catch(() => undefined);
+    if (this.reading) await atMost(5_000, this.reading);
+    if (this.unwatch) await atMost(1_000, this.unwatch());
   }
 
   private arm(): void {

@@ -2,7 +2,7 @@
 // it lost, gives back what it holds past its share (after its owner flushed), and takes what it lacks. A
 // timer at the earliest local deadline drops leases whose renewals stopped answering, so a node cut off
 // from the database stops polling before anyone can take over. The rules are lease-rules.ts; this is the I/O.
-import type { Clock, Random, TimerHandle } from '../clock.ts';
+import { atMost, type Clock, type Random, type TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Heartbeat, Lease, LeaseStore } from '../store/contract.ts';
 import { gain, nextDeadline, overdue, planRound, without, type Held, type LeaseTimes } from './lease-rules.ts';
@@ -37,6 +37,7 @@ export class LeaseKeeper {
   private round: Promise<void> = Promise.resolve();
   /** Set during an outage: logged once, not every round. */
   private failing = false;
+  private unwatch: (() => Promise<void>) | undefined;
   rounds = 0;
   lastRoundMs = 0;
 
@@ -68,6 +69,8 @@ export class LeaseKeeper {
     this.running = true;
     try {
       await this.deps.store.leave(this.deps.node);
+      // Another node giving leases back (a clean stop, a rebalance): take them now, not at the next round.
+      this.unwatch = await this.deps.store.watchLeases(() => void this.runRound());
     } catch (err) {
       this.deps.logger.error({ err }, 'cannot reach the database for leases; retrying');
     }
@@ -79,7 +82,8 @@ export class LeaseKeeper {
     this.running = false;
     this.roundTimer?.cancel();
     this.deadlineTimer?.cancel();
-    await this.round;
+    if (this.unwatch) await atMost(1_000, this.unwatch());
+    await atMost(this.deps.times.ttlMs, this.round);
     this.held = new Map();
     try {
       await this.deps.store.leave(this.deps.node);
@@ -94,6 +98,7 @@ export class LeaseKeeper {
   }
 
   private armRound(): void {
+    this.roundTimer?.cancel();
     if (!this.running) return;
     const { renewEveryMs } = this.deps.times;
     // ±10 %: nodes started together do not renew in the same instant.

@@ -104,9 +104,22 @@ export const command: Command = {
       clearTimeout(deadline);
     }
     logger.info('stopped');
+    exitSoonIfHeld(logger);
     return 0;
   },
 };
+
+/**
+ * Everything was flushed and closed: the process should end now. If something still holds the event loop (a
+ * database client reconnecting a connection the server dropped while the node was stopped, seen with
+ * postgres.js), say so and exit anyway rather than linger as a process that said it stopped.
+ */
+function exitSoonIfHeld(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn({ handles: process.getActiveResourcesInfo() }, 'still held open after stopping; exiting');
+    process.exit(process.exitCode ?? 0);
+  }, 1_000).unref();
+}
 
 /** `--workers`: a count, or `auto` for one per core; 1 when absent. */
 function workersOption(raw: unknown): number {
@@ -191,6 +204,7 @@ async function runWorkers(
   registry.close();
   await store.close();
   logger.info('stopped');
+  exitSoonIfHeld(logger);
   return 0;
 }
 

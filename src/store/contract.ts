@@ -77,6 +77,11 @@ export interface LeaseStore {
   releaseLeases(node: string, leases: readonly Lease[]): Promise<void>;
   /** Gives back everything the node holds and removes its heartbeat: a clean stop. */
   leave(node: string): Promise<void>;
+  /**
+   * Calls `hint` when a node gave leases back (PostgreSQL: LISTEN), so the others take them at once instead
+   * of at their next round; resolves to a function that stops it. SQLite has no such signal and never calls it.
+   */
+  watchLeases(hint: () => void): Promise<() => Promise<void>>;
 }
 
 export interface StationHealth {

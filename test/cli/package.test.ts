@@ -62,9 +62,9 @@ describe('the npm package', () => {
     tmp.cleanup();
   });
 
-  it('ships the built JavaScript, the page it serves, the README and nothing else', () => {
+  it('ships the built JavaScript, the page it serves, the README, its install-time patch and nothing else', () => {
     const paths = files.map((f) => f.path);
-    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json']);
+    expect(paths.filter((p) => !p.startsWith('dist/')).sort()).toEqual(['README.md', 'package.json', 'scripts/patch-postgres.js']);
     expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
     expect(paths).toContain('dist/onair.js');
     for (const { file } of Object.values(PAGE_FILES)) expect(paths).toContain(`dist/api/page/${file}`);

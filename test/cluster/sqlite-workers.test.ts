@@ -111,7 +111,5 @@ describe('three workers on one SQLite file', () => {
     expect(findings.staleWrites).toEqual([]);
     expect(findings.unfenced).toBe(0);
     expect(missingFromStream).toEqual([]);
-    // Killed once stopped for longer than a lease (checked every 0.5 s), then restarted after 1 s.
-    expect(replaced).toBeLessThan(LEASE_S * 1000 + 6_000);
   }, 300_000);
 });

@@ -36,6 +36,8 @@ const PLAYS_ORDER_LOCK = 7_346_002;
 
 /** The channel each flush that wrote plays notifies: a wake-up for every node's live events, not their content. */
 export const PLAYS_CHANNEL = 'onair_plays';
+/** The channel a node notifies when it gives leases back: a wake-up for the others' next round. */
+export const LEASE_CHANNEL = 'onair_lease';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -218,13 +220,20 @@ export class PostgresStore extends PostgresReader implements PlayStore, StationL
       UPDATE partition_lease l SET owner = NULL, expires_at = '-infinity'
       FROM unnest(${leases.map((l) => l.part)}::smallint[], ${leases.map((l) => l.epoch)}::bigint[]) AS m(part, epoch)
       WHERE l.part = m.part AND l.epoch = m.epoch AND l.owner = ${node}`;
+    await this.sql`SELECT pg_notify(${LEASE_CHANNEL}, ${node})`;
   }
 
   async leave(node: string): Promise<void> {
     await this.sql.begin(async (tx) => {
-      await tx`UPDATE partition_lease SET owner = NULL, expires_at = '-infinity' WHERE owner = ${node}`;
+      const freed = await tx`UPDATE partition_lease SET owner = NULL, expires_at = '-infinity' WHERE owner = ${node} RETURNING part`;
       await tx`DELETE FROM nodes WHERE node = ${node}`;
+      if (freed.length) await tx`SELECT pg_notify(${LEASE_CHANNEL}, ${node})`;
     });
+  }
+
+  async watchLeases(hint: () => void): Promise<() => Promise<void>> {
+    const { unlisten } = await this.sql.listen(LEASE_CHANNEL, () => hint());
+    return unlisten;
   }
 
   async upsertStations(stations: { id: string; name?: string | undefined }[]): Promise<void> {

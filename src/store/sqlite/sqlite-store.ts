@@ -109,7 +109,7 @@ export class SqliteReader implements PlayReader {
     return this.r.lastPlayId.get() as number;
   }
 
-  async watchPlays(): Promise<() => Promise<void>> {
+  async watchPlays(_hint: () => void): Promise<() => Promise<void>> {
     return async () => {};
   }
 
@@ -220,6 +220,10 @@ export class SqliteStore extends SqliteReader implements PlayStore {
 
   async leave(node: string): Promise<void> {
     this.leases.leave(node);
+  }
+
+  async watchLeases(_hint: () => void): Promise<() => Promise<void>> {
+    return async () => {};
   }
 
   private currentEpochs(node: string): Map<number, number> {
