@@ -67,7 +67,7 @@ export const command: Command = {
       v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
     const logger = createLogger(level);
     process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (a bug); the crawler goes on'));
-    if (workers > 1) return runWorkers(workers, values, config, listen, logger);
+    if (workers > 1) return runWorkers(workers, values, config, listen, statsEvery, logger);
     const crawler = await startCrawler({ ...settings, logger });
     // A worker of `--workers N`: its parent serves the API from these reports.
     const report = process.env.ONAIR_WORKER && process.send ? setInterval(() => process.send!(workerReport(crawler)), 1_000) : undefined;
@@ -131,13 +131,14 @@ function workersOption(raw: unknown): number {
 }
 
 function workerReport(c: Crawler): WorkerReport {
-  return { type: 'stats', stats: c.stats(), partitions: c.partitions() };
+  const cpu = process.cpuUsage();
+  return { type: 'stats', stats: c.stats(), partitions: c.partitions(), cpuUs: cpu.user + cpu.system, rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10 };
 }
 
-/** The options every worker gets: the parent's, less what the parent keeps (the HTTP API, the count, the name). */
+/** The options every worker gets: the parent's, less what the parent keeps (the HTTP API, the count, the name, the stats line). */
 function workerArgs(values: Record<string, unknown>): string[] {
   return Object.entries(values)
-    .filter(([k, v]) => v !== undefined && !['workers', 'http', 'node'].includes(k))
+    .filter(([k, v]) => v !== undefined && !['workers', 'http', 'node', 'stats-every'].includes(k))
     .flatMap(([k, v]) => [`--${k}`, String(v)]);
 }
 
@@ -150,6 +151,7 @@ async function runWorkers(
   values: Record<string, unknown>,
   config: CrawlerConfig,
   listen: { host: string; port: number } | undefined,
+  statsEvery: number | undefined,
   logger: Logger,
 ): Promise<number> {
   const { db, leaseMs } = config;
@@ -192,12 +194,15 @@ async function runWorkers(
   }
   registry.watch();
   process.on('SIGHUP', () => supervisor.signal('SIGHUP'));
+  // One stats line for all workers: their counters summed, the worst lag, their CPU and memory with ours.
+  const statsTimer = statsEvery ? setInterval(() => logger.info({ ...supervisor.stats(), ...supervisor.resources(), workers: count }, 'stats'), statsEvery * 1000) : undefined;
   logger.info({ workers: count, db }, 'workers started');
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   running = false;
+  clearInterval(statsTimer);
   logger.info({ signal }, 'stopping');
   await api?.close();
   await supervisor.stop();

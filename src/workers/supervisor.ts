@@ -14,6 +14,9 @@ export interface WorkerReport {
   type: 'stats';
   stats: CrawlerStats;
   partitions: number[];
+  /** The worker's own CPU (user + system, µs) and resident memory (MB). */
+  cpuUs: number;
+  rssMb: number;
 }
 
 export interface SupervisorOptions {
@@ -71,6 +74,18 @@ export class Supervisor {
   /** Every worker's last report, combined. */
   stats(): CrawlerStats {
     return combineStats(this.workers.flatMap((w) => (w.report ? [w.report.stats] : [])));
+  }
+
+  /** CPU (µs, since each worker started) and resident memory (MB) of the workers and this process, summed. */
+  resources(): { cpuUs: number; rssMb: number } {
+    const own = process.cpuUsage();
+    let cpuUs = own.user + own.system;
+    let rssMb = process.memoryUsage().rss / 1e6;
+    for (const w of this.workers) {
+      cpuUs += w.report?.cpuUs ?? 0;
+      rssMb += w.report?.rssMb ?? 0;
+    }
+    return { cpuUs, rssMb: Math.round(rssMb * 10) / 10 };
   }
 
   partitions(): number[] {

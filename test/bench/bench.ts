@@ -25,7 +25,7 @@ type Peer = (typeof PEERS)[number];
 
 const USAGE = `npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--stations N] [--seconds S] [--quick]
   [--interval S] [--change-every S] [--bad-share F] [--hosts N] [--peers none|all|${PEERS.join(',')}]
-  [--concurrency N (onair's)] [--per-host N] [--node-flags "FLAGS"] [--profile] [--keep]`;
+  [--concurrency N (onair's)] [--per-host N] [--workers N (onair's)] [--node-flags "FLAGS"] [--profile] [--keep]`;
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     peers: { type: 'string' },
     concurrency: { type: 'string' },
     'per-host': { type: 'string' },
+    workers: { type: 'string' },
     profile: { type: 'boolean', default: false },
     // Extra flags for onair's node, e.g. "--max-semi-space-size=32", to try V8 settings without editing the binary.
     'node-flags': { type: 'string' },
@@ -113,6 +114,8 @@ try {
     join(ROOT, 'dist/onair.js'), 'run', '--stations', stationsFile, '--db', onairDb, '--stats-every', '5',
     ...(values.concurrency ? ['--concurrency', values.concurrency] : []),
     ...(values['per-host'] ? ['--per-host', values['per-host']] : []),
+    // Several worker processes on the one SQLite file: the parent's stats line sums their counters and CPU.
+    ...(values.workers ? ['--workers', values.workers] : []),
   ];
   const specs: { spec: PhaseSpec; include: (p: PlannedStation) => boolean; polled: (p: PlannedStation) => boolean }[] = [
     {
