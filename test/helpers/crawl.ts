@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, seededRandom } from '../../src/clock.ts';
+import { SETTING_RULES } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startCrawler, type Crawler, type CrawlerOptions } from '../../src/main.ts';
 import { waitFor } from './wait.ts';
@@ -30,9 +31,10 @@ export async function startTestCrawl(stations: unknown[], opts: Partial<CrawlerO
   const dbFile = join(dir, 'data', 'onair.db');
   writeFileSync(stationsFile, JSON.stringify({ defaults: { intervalSeconds: 10 }, stations }));
   const clock = new ManualClock(Date.parse('2026-11-28T10:00:00.000Z'));
-  // The leases on the manual clock too: they renew as the test moves time, so a busy machine that stalls the
-  // event loop for seconds cannot make a lease run out under the test.
-  const crawler = await startCrawler({ stationsFile, db: dbFile, clock, leaseClock: clock, random: seededRandom(1), logger: silentLogger(), watch: false, ...opts });
+  // Leases of the longest length, on real time: a busy machine that stalls the event loop for seconds cannot
+  // make one run out under a test. (On the manual clock they would run out whenever a test moves time past a
+  // renewal still on its way to a real PostgreSQL.) The cluster tests exercise short leases.
+  const crawler = await startCrawler({ stationsFile, db: dbFile, clock, leaseMs: SETTING_RULES.leaseMs.max, random: seededRandom(1), logger: silentLogger(), watch: false, ...opts });
   return {
     crawler,
     clock,
