@@ -134,7 +134,7 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
       lost: (parts) => router.lost(parts),
       releasing: (parts) => router.releasing(parts),
     },
-    heartbeat: () => ({ apiUrl, info: { stations: router.active, lagP99Ms: Math.round(scheduler.lag.percentile(99)), polls: scheduler.polls } }),
+    heartbeat: () => ({ apiUrl, info: { stations: router.active, lagP99Ms: Math.round(scheduler.lag.percentile(99)), polls: scheduler.polls, leaseRoundMs: leases.lastRoundMs } }),
   });
   const router = new StationRouter({
     scheduler,
