@@ -1,6 +1,7 @@
 // Three real `onair run` nodes on one PostgreSQL against the station farm, with the faults a cluster lives
 // through: kill -9 at random moments, a node stopped past its lease (a zombie) and woken, the server
-// restarted mid-run, a node joining, a clean SIGTERM, and one node whose commits lose their answers (5 %).
+// restarted mid-run, a node joining, a node cut off from the database and healed, a clean SIGTERM, and one
+// node whose commits lose their answers (5 %).
 // The shared history is then audited (history-checks.ts)
 // and an event stream held on one node must have seen every play the others wrote. The figures (time to
 // take over, to hand over) are printed, not asserted: a test does not time the machine; every wait has a
@@ -16,7 +17,7 @@ import { sized } from '../faults/mode.ts';
 import { tempDir } from '../helpers/crawl.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startOnair } from '../helpers/onair-bin.ts';
-import { startLostCommitProxy, type LostCommitProxy } from '../helpers/lost-commit-proxy.ts';
+import { startFaultyProxy, type FaultyProxy } from '../helpers/faulty-proxy.ts';
 import { HAVE_POSTGRES, startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { auditHistory, type AuditedPlay } from './history-checks.ts';
@@ -36,7 +37,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
   let url: string;
   let stationsFile: string;
   /** n2 reaches the server through it: 5 % of its commits land without their answer. */
-  let lossy: LostCommitProxy;
+  let lossy: FaultyProxy;
   const nodes = new Map<string, Node>();
 
   beforeAll(async () => {
@@ -46,7 +47,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     dir = tempDir('onair-cluster-');
     stationsFile = join(dir.dir, 'stations.json');
     writeFileSync(stationsFile, JSON.stringify(farm.stationsFile()));
-    lossy = await startLostCommitProxy({ host: '127.0.0.1', port: cluster.port }, 0.05, Math.random);
+    lossy = await startFaultyProxy({ host: '127.0.0.1', port: cluster.port }, 0.05, Math.random);
     db = postgres(url, { max: 2, onnotice: () => {}, types: { bigint: postgres.BigInt && { to: 20, from: [20], serialize: String, parse: Number } } as never });
   });
   afterAll(async () => {
@@ -96,8 +97,8 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
   const t00 = performance.now();
   const step = (what: string) => console.log(`[${((performance.now() - t00) / 1000).toFixed(1)} s] ${what}`);
 
-  it('records every long-enough title once through kills, a zombie, a restart of the server, a join and a clean stop', async () => {
-    const figures: Record<string, number[]> = { takeoverMs: [], handoverMs: [], joinMs: [] };
+  it('records every long-enough title once through kills, a zombie, a restart of the server, a join, a node cut off and a clean stop', async () => {
+    const figures: Record<string, number[]> = { takeoverMs: [], handoverMs: [], joinMs: [], stoppedAfterCutMs: [], takeoverAfterCutMs: [] };
     for (const name of ['n1', 'n2', 'n3']) await start(name);
     await timed('three nodes to share all 256 partitions', async () => {
       const o = await owned();
@@ -149,6 +150,24 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
       return Math.round(performance.now() - t0);
     })());
 
+    // n2 cut off from the database: it stops polling at its local deadline, others take its partitions, and
+    // what it held back reaches the server after the heal only to be refused by the fence.
+    await sleep(2_000);
+    const beforeCut = await db<{ part: number; epoch: number }[]>`SELECT part, epoch::int FROM partition_lease WHERE owner = 'n2'`;
+    const cutAt = performance.now();
+    const cutWall = Date.now();
+    lossy.partition(true);
+    await nodes.get('n2')!.waitFor((l) => l.msg === 'leases ran out without a renewal; stopped polling them' && Number(l.time) >= cutWall, 30_000);
+    figures.stoppedAfterCutMs = [Math.round(performance.now() - cutAt)];
+    figures.takeoverAfterCutMs = [await timed("the cut-off node's partitions to be taken", async () => {
+      const now = await db<{ part: number; epoch: number }[]>`SELECT part, epoch::int FROM partition_lease WHERE owner IS DISTINCT FROM 'n2'`;
+      return beforeCut.every((b) => now.some((r) => r.part === b.part && r.epoch > b.epoch));
+    })];
+    const takenAfterCut = await maxId();
+    await sleep(3_000);
+    lossy.partition(false);
+    await timed('n2 to own partitions again after the heal', async () => (await ownerCount('n2')) > 0, 40_000);
+
     // A clean stop hands over at once.
     await sleep(2_000);
     const leaving = nodes.get('n1')!;
@@ -179,6 +198,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     const plays = await db<AuditedPlay[]>`SELECT id::int, station, raw, started_at::float8 AS "startedAt", ended_at::float8 AS "endedAt", writer, part, epoch::int FROM plays ORDER BY id`;
     const findings = auditHistory(farm, plays, { from, to });
     const zombieLate = plays.filter((p) => p.id > takenAt && p.writer === 'n2' && before.some((b) => b.part === p.part && b.epoch === p.epoch));
+    const cutOffLate = plays.filter((p) => p.id > takenAfterCut && p.writer === 'n2' && beforeCut.some((b) => b.part === p.part && b.epoch === p.epoch));
     const missingFromStream = plays.filter((p) => p.id > firstId && p.id <= lastLive && !streamed.includes(p.id)).map((p) => p.id);
     console.log(JSON.stringify({ stations: STATIONS, kills: KILLS, lostCommitAnswers: lossy.dropped, ...figures, expected: findings.score.expected, recall: findings.score.recall, plays: plays.length }));
 
@@ -192,6 +212,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     expect(findings.staleWrites).toEqual([]);
     expect(findings.unfenced).toBe(0);
     expect(zombieLate.map((p) => p.id)).toEqual([]);
+    expect(cutOffLate.map((p) => p.id)).toEqual([]);
     expect(missingFromStream).toEqual([]);
   }, 300_000);
 });
