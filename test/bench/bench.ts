@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import postgres from 'postgres';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { DEFAULTS } from '../../src/config.ts';
 import { startClient } from './client.ts';
 import { runPhase, type PhaseSpec } from './phase.ts';
@@ -25,7 +27,8 @@ type Peer = (typeof PEERS)[number];
 
 const USAGE = `npm run bench -- [--scenario ${SCENARIOS.join('|')}] [--stations N] [--seconds S] [--quick]
   [--interval S] [--change-every S] [--bad-share F] [--hosts N] [--peers none|all|${PEERS.join(',')}]
-  [--concurrency N (onair's)] [--per-host N] [--workers N (onair's)] [--node-flags "FLAGS"] [--profile] [--keep]`;
+  [--concurrency N (onair's)] [--per-host N] [--workers N (onair's)] [--db sqlite|postgres (onair's; postgres: a
+  private cluster started for the run)] [--node-flags "FLAGS"] [--profile] [--keep]`;
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'per-host': { type: 'string' },
     workers: { type: 'string' },
+    db: { type: 'string', default: 'sqlite' },
     profile: { type: 'boolean', default: false },
     // Extra flags for onair's node, e.g. "--max-semi-space-size=32", to try V8 settings without editing the binary.
     'node-flags': { type: 'string' },
@@ -73,6 +77,8 @@ const peers: Peer[] = values.peers === undefined ? (quick ? [] : DEFAULT_PEERS[s
 for (const p of peers) if (!PEERS.includes(p)) (console.error(`bench: unknown peer "${p}"\n${USAGE}`), process.exit(2));
 if (changeEverySeconds * 0.75 <= intervalSeconds) console.error(`bench: titles as short as ${changeEverySeconds * 0.75} s cannot all be seen by polls every ${intervalSeconds} s`);
 
+if (!['sqlite', 'postgres'].includes(values.db!)) (console.error(`bench: --db must be sqlite or postgres\n${USAGE}`), process.exit(2));
+
 const log = (text: string) => console.log(`[bench] ${text}`);
 const pct = (share: number | null) => (share === null ? '-' : `${(100 * share).toFixed(1)} %`);
 const dir = mkdtempSync(join(tmpdir(), 'onair-bench-'));
@@ -87,6 +93,19 @@ const farm = startClient('farm', [
 
 let exitCode = 0;
 let summary: string | undefined;
+let pg: PostgresCluster | undefined;
+
+/** onair's plays from a PostgreSQL database, as the scorer reads them. */
+function readPostgresPlays(url: string) {
+  return async (): Promise<RecordedChange[]> => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      return (await sql<RecordedChange[]>`SELECT station, raw, started_at::float8 AS at FROM plays`).map((r) => ({ ...r }));
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  };
+}
 try {
   const ready = await farm.waitFor((l) => l.ready === true, 120_000);
   const control = String(ready.control);
@@ -107,7 +126,10 @@ try {
       db.close();
     }
   };
-  const onairDb = join(dir, 'onair.db');
+  // PostgreSQL: a private cluster on this machine (the same helper the tests use), torn down at the end.
+  pg = values.db === 'postgres' ? await startPostgres() : undefined;
+  const onairDb = pg ? await pg.createDatabase() : join(dir, 'onair.db');
+  const onairRecords = pg ? readPostgresPlays(onairDb) : readPlays(onairDb, 'SELECT station, raw, started_at AS at FROM plays');
   const onairArgs = [
     ...(values['node-flags'] ? values['node-flags'].split(/\s+/).filter(Boolean) : []),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : []),
@@ -121,7 +143,7 @@ try {
     {
       spec: {
         name: 'onair', args: onairArgs, env: { LOG_LEVEL: 'info' }, logFile: join(dir, 'onair.log'), warmupMs, seconds,
-        records: readPlays(onairDb, 'SELECT station, raw, started_at AS at FROM plays'),
+        records: onairRecords,
       },
       include: () => true,
       polled: (p) => p.type === 'feed' || p.mode === 'snapshot',
@@ -195,7 +217,7 @@ try {
   if (quick && (onair.recall < 1 || onair.changes.recordedTwice > 0 || onair.exitCode !== 0)) exitCode = 1;
 
   summary = JSON.stringify({
-    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: values.concurrency ? Number(values.concurrency) : DEFAULTS.concurrency, quick,
+    scenario, cores: availableParallelism(), stations, seconds, intervalSeconds, changeEverySeconds, concurrency: values.concurrency ? Number(values.concurrency) : DEFAULTS.concurrency, quick, db: values.db, workers: Number(values.workers ?? 1),
     ...onair,
     peers: Object.fromEntries(peers.map((p) => [p, figures[p] ?? { failed: failures[p] }])),
     ratios, targets: goals,
@@ -205,6 +227,7 @@ try {
   exitCode = 1;
 } finally {
   await farm.stop('SIGTERM');
+  await pg?.stop();
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
   else log(`kept ${dir}`);
 }

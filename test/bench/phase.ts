@@ -17,7 +17,7 @@ export interface PhaseSpec {
   warmupMs: number;
   seconds: number;
   /** Reads what the client recorded, once it has exited. */
-  records(): RecordedChange[];
+  records(): RecordedChange[] | Promise<RecordedChange[]>;
 }
 
 export interface PhaseResult {
@@ -84,7 +84,7 @@ export async function runPhase(control: string, spec: PhaseSpec, log: (text: str
     farm.streamsOpen = after.streamsOpen;
     return {
       name: spec.name, startedAt, stoppedAt, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, rssMb: rssNow, exitCode,
-      records: spec.records(), lineCounts: Object.fromEntries(client.counts),
+      records: await spec.records(), lineCounts: Object.fromEntries(client.counts),
     };
   } catch (err) {
     await client.stop('SIGKILL', 1_000);
