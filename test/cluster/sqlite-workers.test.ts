@@ -18,6 +18,11 @@ import { auditHistory, type AuditedPlay } from './history-checks.ts';
 
 // Short leases keep the run short; ONAIR_LEASE_S=6 runs it with the default lease.
 const LEASE_S = Number(process.env.ONAIR_LEASE_S ?? 3);
+/**
+ * Titles last 0.75 to 1.25 times this: every one outlasts a failover (a lease, a round, a first poll, and for
+ * a stopped SQLite worker the supervisor's watch), which is what the protocol promises to record.
+ */
+const CHANGE_EVERY_S = Math.max(12, 4 * LEASE_S);
 const KILLS = sized(3, 10);
 const STATIONS = sized(240, 600);
 
@@ -28,7 +33,7 @@ describe('three workers on one SQLite file', () => {
   let db: Database.Database;
 
   beforeAll(async () => {
-    farm = await startFarm({ scenario: 'feeds', stations: STATIONS, changeEverySeconds: 12, intervalSeconds: 2, badShare: 0, hosts: 40 });
+    farm = await startFarm({ scenario: 'feeds', stations: STATIONS, changeEverySeconds: CHANGE_EVERY_S, intervalSeconds: 2, badShare: 0, hosts: 40 });
     dir = tempDir('onair-workers-');
   });
   afterAll(async () => {

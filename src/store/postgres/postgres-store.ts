@@ -153,7 +153,8 @@ export class PostgresStore extends PostgresReader implements PlayStore, StationL
   static override async open(url: string): Promise<PostgresStore> {
     const sql = await connectPostgres(url);
     try {
-      await migrate(sql, new URL(url).pathname.slice(1) || 'postgres');
+      // Again if the connection drops under it: a migration that did commit finds its version and does nothing.
+      await againIfConnectionLost(() => migrate(sql, new URL(url).pathname.slice(1) || 'postgres'));
       await sql`DELETE FROM write_batches WHERE committed_at < now() - interval '1 day'`;
     } catch (err) {
       await sql.end({ timeout: 1 });
@@ -377,6 +378,18 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
+}
+
+/** Runs `op`, and up to twice more if the connection was lost under it (not for any other error). */
+async function againIfConnectionLost<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 3 || !['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET'].includes(code ?? '')) throw err;
+    }
+  }
 }
 
 function leaseKey(l: Lease): string {
