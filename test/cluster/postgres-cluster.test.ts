@@ -20,6 +20,8 @@ import { startOnair } from '../helpers/onair-bin.ts';
 import { startFaultyProxy, type FaultyProxy } from '../helpers/faulty-proxy.ts';
 import { HAVE_POSTGRES, startPostgres, type PostgresCluster } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { partitionOf } from '../../src/cluster/partitions.ts';
+import { validateStation } from '../../src/stations/schema.ts';
 import { auditHistory, type AuditedPlay } from './history-checks.ts';
 
 // Short leases keep the run short; ONAIR_LEASE_S=6 runs it with the default lease.
@@ -70,7 +72,8 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     const port = await freePort();
     step(`starting ${name}`);
     const via = name === 'n2' ? url.replace(`:${cluster.port}/`, `:${lossy.port}/`) : url;
-    const n = startOnair(['run', '--db', via, '--stations', stationsFile, '--node', name, '--lease', String(LEASE_S), '--http', `127.0.0.1:${port}`]);
+    // debug: a line per poll, from which the test tells when a dead node's stations were polled again.
+    const n = startOnair(['run', '--log-level', 'debug', '--db', via, '--stations', stationsFile, '--node', name, '--lease', String(LEASE_S), '--http', `127.0.0.1:${port}`]);
     const node = Object.assign(n, { name, api: `http://127.0.0.1:${port}` });
     nodes.set(name, node);
     await node.waitFor((l) => l.msg === 'http api listening', 30_000);
@@ -104,7 +107,8 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
   const step = (what: string) => console.log(`[${((performance.now() - t00) / 1000).toFixed(1)} s] ${what}`);
 
   it('records every long-enough title once through kills, a zombie, a restart of the server, a join, a node cut off and a clean stop', async () => {
-    const figures: Record<string, number[]> = { takeoverMs: [], handoverMs: [], joinMs: [], stoppedAfterCutMs: [], takeoverAfterCutMs: [] };
+    const figures: Record<string, number[]> = { takeoverMs: [], repollP50Ms: [], repollMaxMs: [], handoverMs: [], joinMs: [], stoppedAfterCutMs: [], takeoverAfterCutMs: [] };
+    const allStations = farm.stationsFile().stations.map((e) => validateStation(e, 'farm'));
     for (const name of ['n1', 'n2', 'n3']) await start(name);
     await timed('three nodes to share all 256 partitions', async () => {
       const o = await owned();
@@ -123,9 +127,32 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     for (let k = 0; k < KILLS; k++) {
       await sleep(1_000 + Math.random() * 3_000);
       const victim = nodes.get(k % 2 === 0 ? 'n1' : 'n2')!;
+      const parts = new Set((await db<{ part: number }[]>`SELECT part FROM partition_lease WHERE owner = ${victim.name}`).map((r) => r.part));
+      const orphans = allStations.filter((s) => parts.has(partitionOf(s))).map((s) => s.id);
+      const killedAt = Date.now();
       victim.child.kill('SIGKILL');
       await victim.exited;
       figures.takeoverMs!.push(await timed(`${victim.name}'s partitions to be taken over`, async () => (await ownerCount(victim.name)) === 0));
+      // Each of its stations polled again by another node (their debug 'poll' lines), and how long after the kill.
+      const firstPoll = new Map<string, number>();
+      const scanned = new Map<Node, number>();
+      await waitFor(
+        () => {
+          for (const n of nodes.values()) {
+            if (n === victim) continue;
+            for (let i = scanned.get(n) ?? 0; i < n.lines.length; i++) {
+              const l = n.lines[i]!;
+              if (l.msg === 'poll' && Number(l.time) > killedAt && !firstPoll.has(String(l.station))) firstPoll.set(String(l.station), Number(l.time) - killedAt);
+            }
+            scanned.set(n, n.lines.length);
+          }
+          return orphans.every((id) => firstPoll.has(id));
+        },
+        { what: () => `${victim.name}'s ${orphans.length} stations to be polled again (${orphans.filter((id) => firstPoll.has(id)).length} so far)`, timeoutMs: 30_000, everyMs: 200 },
+      );
+      const delays = orphans.map((id) => firstPoll.get(id)!).sort((a, b) => a - b);
+      figures.repollP50Ms!.push(delays[Math.floor(delays.length / 2)]!);
+      figures.repollMaxMs!.push(delays.at(-1)!);
       await start(victim.name);
     }
 
