@@ -1,6 +1,7 @@
 // One request and its response, as both feed transports (undici's pool, node:http one-shot) hand it to the
 // HTTP client, and what cancels one. The client does redirects, statuses and errors; a transport moves bytes.
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
+import { ResponseError } from '../errors.ts';
 
 export interface Exchange {
   status: number;
@@ -36,6 +37,16 @@ export class Cancel {
 }
 
 export const EMPTY = new Uint8Array(0);
+
+/** A body's chunks as one array, without a copy when there is one chunk. */
+export function joinChunks(chunks: readonly Buffer[], size: number): Uint8Array {
+  return chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+/** A body over the byte cap: by its declared length (`declared`), or as it was read past the cap. */
+export function tooLarge(maxBytes: number, declared?: number | string): ResponseError {
+  return new ResponseError('ONAIR_TOO_LARGE', declared === undefined ? `body is over the ${maxBytes}-byte cap` : `body of ${declared} bytes is over the ${maxBytes}-byte cap`);
+}
 
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];

@@ -6,9 +6,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { HttpConfig } from '../config.ts';
-import { NetworkError, ResponseError } from '../errors.ts';
+import { NetworkError } from '../errors.ts';
 import { cachedLookup } from './dns-cache.ts';
-import { EMPTY, saysClose, type ByteCounter, type Cancel, type Exchange, type Stoppable } from './exchange.ts';
+import { EMPTY, joinChunks, saysClose, tooLarge, type ByteCounter, type Cancel, type Exchange, type Stoppable } from './exchange.ts';
 
 export class OneShotTransport {
   private readonly httpAgent = noReuse(new http.Agent({ keepAlive: false, maxSockets: Infinity }));
@@ -118,17 +118,16 @@ class OneShotRequest implements Stoppable {
     // A body we do not want (a 304's, a redirect's, an error page) is not read: the connection goes anyway.
     if (status < 200 || status > 299) return this.finish(status, res, EMPTY, closes);
     const declared = Number(res.headers['content-length']);
-    if (declared > this.opts.maxBytes) return this.fail(new ResponseError('ONAIR_TOO_LARGE', `body of ${declared} bytes is over the ${this.opts.maxBytes}-byte cap`));
+    if (declared > this.opts.maxBytes) return this.fail(tooLarge(this.opts.maxBytes, declared));
     res.on('data', (chunk: Buffer) => {
       if (this.settled) return;
       this.size += chunk.length;
       this.counter.bytesRead += chunk.length;
-      if (this.size > this.opts.maxBytes) return this.fail(new ResponseError('ONAIR_TOO_LARGE', `body is over the ${this.opts.maxBytes}-byte cap`));
+      if (this.size > this.opts.maxBytes) return this.fail(tooLarge(this.opts.maxBytes));
       this.chunks.push(chunk);
     });
     res.on('end', () => {
-      const { chunks, size } = this;
-      this.finish(status, res, chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), closes);
+      this.finish(status, res, joinChunks(this.chunks, this.size), closes);
     });
   };
 

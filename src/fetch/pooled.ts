@@ -3,8 +3,7 @@
 import { Agent, interceptors, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header.js';
 import type { HttpConfig } from '../config.ts';
-import { ResponseError } from '../errors.ts';
-import { EMPTY, header, saysClose, type ByteCounter, type Cancel, type Exchange, type Stoppable } from './exchange.ts';
+import { EMPTY, header, joinChunks, saysClose, tooLarge, type ByteCounter, type Cancel, type Exchange, type Stoppable } from './exchange.ts';
 
 export class PooledTransport {
   private readonly agent: Dispatcher;
@@ -83,7 +82,7 @@ class BodyCollector implements Dispatcher.DispatchHandler, Stoppable {
     this.headers = headers;
     this.wanted = status >= 200 && status <= 299;
     if (this.wanted && Number(header(headers, 'content-length')) > this.maxBytes)
-      this.fail(controller, new ResponseError('ONAIR_TOO_LARGE', `body of ${header(headers, 'content-length')} bytes is over the ${this.maxBytes}-byte cap`));
+      this.fail(controller, tooLarge(this.maxBytes, header(headers, 'content-length')));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -94,7 +93,7 @@ class BodyCollector implements Dispatcher.DispatchHandler, Stoppable {
       return;
     }
     this.counter.bytesRead += chunk.length;
-    if (this.size > this.maxBytes) return this.fail(controller, new ResponseError('ONAIR_TOO_LARGE', `body is over the ${this.maxBytes}-byte cap`));
+    if (this.size > this.maxBytes) return this.fail(controller, tooLarge(this.maxBytes));
     this.chunks.push(chunk);
   }
 
@@ -113,8 +112,7 @@ class BodyCollector implements Dispatcher.DispatchHandler, Stoppable {
   private finish(controller: Dispatcher.DispatchController | undefined): void {
     if (this.settled) return;
     this.settled = true;
-    const { chunks, size } = this;
-    const body = !this.wanted || chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    const body = this.wanted ? joinChunks(this.chunks, this.size) : EMPTY;
     this.release();
     this.resolve({ status: this.status, headers: this.headers, body, closes: saysClose(this.headers) });
     controller?.abort(new DOMException('unwanted body', 'AbortError'));
