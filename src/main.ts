@@ -19,7 +19,7 @@ import { Pipeline, type SnapshotReader } from './pipeline/pipeline.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { StationRegistry, type StationSource, type StationsDiff } from './stations/registry.ts';
 import type { StationsConfig } from './stations/schema.ts';
-import { DbStationList, LIST_CHECK_MS, syncList } from './crawler/db-stations.ts';
+import { stationSource, syncList } from './crawler/db-stations.ts';
 import type { PlayStore } from './store/contract.ts';
 import { openStore, stationListOf } from './store/open-store.ts';
 
@@ -77,7 +77,7 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
   let registry: StationSource;
   try {
     if (file && stationList) await syncList(stationList, file.file, logger);
-    registry = file ?? (await DbStationList.open(stationList!, events, systemClock, LIST_CHECK_MS));
+    registry = await stationSource(file, store, events);
   } catch (err) {
     await store.close();
     throw err;

@@ -7,10 +7,9 @@ import { resolveCrawlerConfig, SETTING_RULES, type CrawlerConfig } from '../conf
 import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { startCrawler, type Crawler } from '../main.ts';
-import { systemClock } from '../clock.ts';
-import { DbStationList, LIST_CHECK_MS } from '../crawler/db-stations.ts';
+import { stationSource } from '../crawler/db-stations.ts';
 import { StationRegistry, type StationSource } from '../stations/registry.ts';
-import { openStore, stationListOf } from '../store/open-store.ts';
+import { openStore } from '../store/open-store.ts';
 import { Supervisor, type WorkerReport } from '../workers/supervisor.ts';
 import { UsageError, type Command } from './command.ts';
 import { choiceOption, dbOption, numberOption, secondsOption } from './options.ts';
@@ -162,7 +161,7 @@ async function runWorkers(
   const store = await openStore(db);
   let registry: StationSource;
   try {
-    registry = file ?? (await DbStationList.open(stationListOf(store)!, events, systemClock, LIST_CHECK_MS));
+    registry = await stationSource(file, store, events);
   } catch (err) {
     await store.close();
     throw err;

@@ -2,11 +2,13 @@
 // list's version every few seconds (one tiny read) and, when another node or `onair add --db` changed it,
 // reads it whole and reports what was added, removed or changed, as the stations-file registry does. A list
 // that does not validate is reported and ignored: the node keeps its last good list.
-import type { Clock, TimerHandle } from '../clock.ts';
-import { listChange, type RegistryEvents, type StationSource } from '../stations/registry.ts';
+import { systemClock, type Clock, type TimerHandle } from '../clock.ts';
+import { ConfigError } from '../errors.ts';
+import { listChange, type RegistryEvents, type StationRegistry, type StationSource } from '../stations/registry.ts';
 import { validateStations, type Station, type StationsConfig } from '../stations/schema.ts';
 import { readStationsJson } from '../stations/stations-file.ts';
-import type { StationListStore } from '../store/contract.ts';
+import type { PlayStore, StationListStore } from '../store/contract.ts';
+import { stationListOf } from '../store/open-store.ts';
 import type { Logger } from '../log.ts';
 
 /** How the list is named in messages. */
@@ -25,6 +27,14 @@ export async function syncList(store: StationListStore, file: string, logger: Lo
   } catch (err) {
     logger.error({ err }, 'cannot load the stations file into the database; the other nodes keep the list they have');
   }
+}
+
+/** The list a node runs on: the stations file it was given, else the one its database keeps, followed. */
+export async function stationSource(file: StationRegistry | undefined, store: PlayStore, events: RegistryEvents): Promise<StationSource> {
+  if (file) return file;
+  const list = stationListOf(store);
+  if (!list) throw new ConfigError('a SQLite database keeps no station list; a stations file is required');
+  return DbStationList.open(list, events, systemClock, LIST_CHECK_MS);
 }
 
 export class DbStationList implements StationSource {
