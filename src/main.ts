@@ -130,7 +130,7 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     random,
     logger,
     ownership: {
-      gained: (l) => router.gained(l),
+      gained: (l, takenOver) => router.gained(l, takenOver),
       lost: (parts) => router.lost(parts),
       releasing: (parts) => router.releasing(parts),
     },

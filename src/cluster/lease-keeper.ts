@@ -9,8 +9,12 @@ import { gain, nextDeadline, overdue, planRound, without, type Held, type LeaseT
 
 /** What the node does when its leases change; the keeper waits on gained and releasing before going on. */
 export interface Ownership {
-  /** Newly owned: restore their state, start polling them. */
-  gained(leases: readonly Lease[]): Promise<void>;
+  /**
+   * Newly owned: restore their state, start polling them. `takenOver` is false for what the node takes in its
+   * first round (it is starting: its stations spread over their interval, as at any start) and true after
+   * (another node left them: they are polled again at once).
+   */
+  gained(leases: readonly Lease[], takenOver: boolean): Promise<void>;
   /** No longer owned (taken, or run out): stop polling them now, forget their queued writes. */
   lost(parts: readonly number[]): void;
   /** About to be given back: stop polling them and commit their writes while the leases still hold. */
@@ -135,7 +139,7 @@ export class LeaseKeeper {
         if (taken.length) {
           this.held = gain(this.held, taken, takenAt, times);
           logger.info({ partitions: taken.length, held: this.held.size, nodes: liveNodes }, 'leases taken');
-          await ownership.gained(taken);
+          await ownership.gained(taken, this.rounds > 0);
         }
       }
       if (this.failing) logger.info({ held: this.held.size }, 'lease renewals recovered');

@@ -82,9 +82,11 @@ export class StationRouter implements Ownership {
 
   /**
    * Restores what the database says of the new partitions' stations (their open plays, so a title still on
-   * air is not recorded again; their failures, so a failing server's backoff goes on), then polls them soon.
+   * air is not recorded again; their failures, so a failing server's backoff goes on), then polls them: within
+   * TAKEOVER_SPREAD_MS when taken over from another node, over their interval when this node is starting
+   * (all of them within a second would be a burst of every station at boot).
    */
-  async gained(leases: readonly Lease[]): Promise<void> {
+  async gained(leases: readonly Lease[], takenOver: boolean): Promise<void> {
     const plans = leases.flatMap((l) => [...(this.byPart.get(l.part) ?? [])].map((id) => this.plans.get(id)!));
     if (plans.length === 0) return;
     const ids = plans.map((p) => p.station.id);
@@ -94,7 +96,7 @@ export class StationRouter implements Ownership {
       // Owned still (a round that lost it again may have run meanwhile) and not already running.
       if (!this.deps.owns(plan.part)) continue;
       const h = health.get(plan.station.id);
-      this.activate(plan, { withinMs: TAKEOVER_SPREAD_MS, failures: h?.consecutiveFailures ?? 0, lastFailureAt: h?.lastErrorAt ?? undefined });
+      this.activate(plan, { withinMs: takenOver ? TAKEOVER_SPREAD_MS : undefined, failures: h?.consecutiveFailures ?? 0, lastFailureAt: h?.lastErrorAt ?? undefined });
     }
   }
 
