@@ -1,6 +1,8 @@
 // What a shared history must show after a cluster run with faults, whatever the faults were: every title of
 // the farm that was on air long enough recorded once and in order, no two plays of a station overlapping,
-// and no play committed under a lease that had already moved on. Pure: rows in, findings out.
+// and no play committed under a lease that had already moved on. auditHistory is pure (rows in, findings
+// out); expectSoundHistory asserts the findings.
+import { expect } from 'vitest';
 import { scoreCrawl, type CrawlScore } from '../farm/score.ts';
 import type { Farm } from '../farm/farm.ts';
 
@@ -48,4 +50,15 @@ export function auditHistory(farm: Farm, plays: AuditedPlay[], window: { from: n
     else epochOf.set(p.part, p.epoch);
   }
   return { score, overlaps, staleWrites, unfenced: plays.filter((p) => p.writer === null || p.epoch === null).length };
+}
+
+/** Asserts what every cluster run must end with: enough titles to judge, each once and in order, nothing from a fenced writer. */
+export function expectSoundHistory(findings: HistoryFindings, minExpected: number): void {
+  expect(findings.score.expected).toBeGreaterThan(minExpected);
+  expect(findings.score.missedExamples).toEqual([]);
+  expect(findings.score.recordedTwice).toBe(0);
+  expect(findings.score.outOfOrder).toBe(0);
+  expect(findings.overlaps).toEqual([]);
+  expect(findings.staleWrites).toEqual([]);
+  expect(findings.unfenced).toBe(0);
 }
