@@ -12,25 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+// The compiled build's (npm install builds dist/): this script runs without a loader.
+import { hash32 } from '../dist/scheduler/next-due.js';
 
 const bin = process.argv[2] ?? fileURLToPath(new URL('../dist/onair.js', import.meta.url));
 const runs = Number(process.argv[3] ?? 5);
 const INTERVAL_MS = 10_000;
 
-/** hash32 of src/scheduler/next-due.ts, copied: this script runs without a loader. */
-function hash32(text) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const body = JSON.stringify({ icestats: { source: [{ listenurl: 'http://127.0.0.1/m', title: 'Boards of Canada - Roygbiv' }] } });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
