@@ -4,10 +4,10 @@ import v8 from 'node:v8';
 import { parseListenAddress } from '../api/listen-address.ts';
 import { startApiServer, type ApiServer } from '../api/server.ts';
 import { resolveCrawlerConfig, SETTING_RULES, type CrawlerConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
-import type { Logger } from '../log.ts';
-import { startCrawler, type Crawler } from '../main.ts';
 import { stationSource } from '../crawler/db-stations.ts';
+import type { CrawlerView } from '../crawler/view.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { startCrawler, type Crawler } from '../main.ts';
 import { StationRegistry, type StationSource } from '../stations/registry.ts';
 import { openStore } from '../store/open-store.ts';
 import { Supervisor, type WorkerReport } from '../workers/supervisor.ts';
@@ -70,24 +70,12 @@ export const command: Command = {
     const crawler = await startCrawler({ ...settings, logger });
     // A worker of `--workers N`: its parent serves the API from these reports.
     const report = process.env.ONAIR_WORKER && process.send ? setInterval(() => process.send!(workerReport(crawler)), 1_000) : undefined;
-    let api: ApiServer | undefined;
-    if (listen) {
-      try {
-        api = await startApiServer({ crawler, db: crawler.config.db, ...listen, logger });
-      } catch (err) {
-        await crawler.stop();
-        throw new Error(`cannot serve HTTP on ${listen.host}:${listen.port}: ${(err as Error).message}`);
-      }
-      logger.info({ address: api.url }, 'http api listening');
-      crawler.apiUrl = api.url;
-    }
+    const api = await serveApi(crawler, crawler.config.db, listen, logger, () => crawler.stop());
+    if (api) crawler.apiUrl = api.url;
     process.on('SIGHUP', () => crawler.registry.reload());
     const statsTimer = statsEvery ? setInterval(() => logger.info(statsLine(crawler), 'stats'), statsEvery * 1000) : undefined;
     logger.info({ stations: crawler.registry.stations.length, db: crawler.config.db }, 'crawler started');
-    const signal = await new Promise<string>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await stopSignal();
     clearInterval(statsTimer);
     clearInterval(report);
     logger.info({ signal }, 'stopping');
@@ -120,6 +108,28 @@ function exitSoonIfHeld(logger: Logger): void {
   }, 1_000).unref();
 }
 
+/** The API of `--http`, if asked for; a port it cannot listen on stops what was started (`stop`) and fails. */
+async function serveApi(view: CrawlerView, db: string, listen: { host: string; port: number } | undefined, logger: Logger, stop: () => Promise<void>): Promise<ApiServer | undefined> {
+  if (!listen) return undefined;
+  let api: ApiServer;
+  try {
+    api = await startApiServer({ crawler: view, db, ...listen, logger });
+  } catch (err) {
+    await stop();
+    throw new Error(`cannot serve HTTP on ${listen.host}:${listen.port}: ${(err as Error).message}`);
+  }
+  logger.info({ address: api.url }, 'http api listening');
+  return api;
+}
+
+/** The signal that stops the process: SIGINT or SIGTERM, whichever comes first. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
 /** `--workers`: a count, or `auto` for one per core; 1 when absent. */
 function workersOption(raw: unknown): number {
   if (raw === undefined) return 1;
@@ -131,7 +141,7 @@ function workersOption(raw: unknown): number {
 
 function workerReport(c: Crawler): WorkerReport {
   const cpu = process.cpuUsage();
-  return { type: 'stats', stats: c.stats(), partitions: c.partitions(), cpuUs: cpu.user + cpu.system, rssMb: Math.round(process.memoryUsage().rss / 1e5) / 10 };
+  return { type: 'stats', stats: c.stats(), partitions: c.partitions(), cpuUs: cpu.user + cpu.system, rssMb: memoryMb().rssMb };
 }
 
 /** The options every worker gets: the parent's, less what the parent keeps (the HTTP API, the count, the name, the stats line). */
@@ -169,37 +179,25 @@ async function runWorkers(
   const supervisor = new Supervisor({ count, entry: process.argv[1]!, args: workerArgs(values), nodeBase, leaseMs, logger });
   supervisor.start();
   let running = true;
-  let api: ApiServer | undefined;
-  if (listen) {
-    const view = {
-      get running() {
-        return running;
-      },
-      node: nodeBase,
-      partitions: () => supervisor.partitions(),
-      stations: () => registry.stations,
-      stats: () => supervisor.stats(),
-      // Commits happen in the workers: the API's events follow the plays table instead.
-      onCommit: () => () => {},
-      observe: () => () => {},
-    };
-    try {
-      api = await startApiServer({ crawler: view, db, ...listen, logger });
-    } catch (err) {
-      await supervisor.stop();
-      throw new Error(`cannot serve HTTP on ${listen.host}:${listen.port}: ${(err as Error).message}`);
-    }
-    logger.info({ address: api.url }, 'http api listening');
-  }
+  const view: CrawlerView = {
+    get running() {
+      return running;
+    },
+    node: nodeBase,
+    partitions: () => supervisor.partitions(),
+    stations: () => registry.stations,
+    stats: () => supervisor.stats(),
+    // Commits happen in the workers: the API's events follow the plays table instead.
+    onCommit: () => () => {},
+    observe: () => () => {},
+  };
+  const api = await serveApi(view, db, listen, logger, () => supervisor.stop());
   registry.watch();
   process.on('SIGHUP', () => supervisor.signal('SIGHUP'));
   // One stats line for all workers: their counters summed, the worst lag, their CPU and memory with ours.
   const statsTimer = statsEvery ? setInterval(() => logger.info({ ...supervisor.stats(), ...supervisor.resources(), workers: count }, 'stats'), statsEvery * 1000) : undefined;
   logger.info({ workers: count, db }, 'workers started');
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal();
   running = false;
   clearInterval(statsTimer);
   logger.info({ signal }, 'stopping');
