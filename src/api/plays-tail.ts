@@ -5,7 +5,7 @@
 // left silent are passed on once the tail has passed the plays of that flush.
 import { atMost, type Clock, type TimerHandle } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { Flushed, PlayReader, StoredPlay } from '../store/contract.ts';
+import { lastOpenedId, type Flushed, type PlayReader, type StoredPlay } from '../store/contract.ts';
 
 const PAGE = 500;
 
@@ -39,7 +39,7 @@ export class PlaysTail {
 
   /** What a flush of this node committed: its plays arrive through the table, its ends after them. */
   committed(flushed: Flushed): void {
-    if (flushed.silenced.length) this.ends.push({ untilId: flushed.opened.reduce((m, p) => Math.max(m, p.id), 0), silenced: flushed.silenced });
+    if (flushed.silenced.length) this.ends.push({ untilId: lastOpenedId(flushed), silenced: flushed.silenced });
     this.wake();
   }
 

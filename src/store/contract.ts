@@ -221,6 +221,11 @@ export function rowsInOrder(ids: readonly string[], rows: readonly NowPlayingRow
   );
 }
 
+/** The highest id among the plays a flush opened, 0 if it opened none. */
+export function lastOpenedId(flushed: Flushed): number {
+  return flushed.opened.reduce((max, p) => Math.max(max, p.id), 0);
+}
+
 /** Reads a (bounded) history query whole. */
 export async function readAll<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

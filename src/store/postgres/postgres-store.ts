@@ -2,8 +2,9 @@
 // tables, same behaviour as SQLite's store (test/store/contract.ts runs against both): a flush is one
 // transaction, history is read in pages, and no read holds a connection between pages.
 import type postgres from 'postgres';
-import type {
-  Flushed,
+import {
+  lastOpenedId,
+  type Flushed,
   Heartbeat,
   HistoryQuery,
   Lease,
@@ -269,8 +270,7 @@ export class PostgresStore extends PostgresReader implements PlayStore, StationL
       flushed.silenced = [...silent.values()];
       flushed.fenced = [...refused];
       if (flushed.opened.length || flushed.silenced.length) {
-        const maxId = flushed.opened.reduce((m, p) => Math.max(m, p.id), 0);
-        await tx`SELECT pg_notify(${PLAYS_CHANNEL}, ${JSON.stringify({ node: fence?.node ?? null, maxId, silenced: flushed.silenced.length })})`;
+        await tx`SELECT pg_notify(${PLAYS_CHANNEL}, ${JSON.stringify({ node: fence?.node ?? null, maxId: lastOpenedId(flushed), silenced: flushed.silenced.length })})`;
       }
       return flushed;
     }) as Promise<Flushed>;
