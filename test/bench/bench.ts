@@ -116,6 +116,7 @@ try {
   log(`farm ready: ${ready.feeds} feed and ${ready.streams} stream stations, ${ready.misbehaving} misbehaving, on ${control}`);
 
   const warmupMs = (intervalSeconds + 5) * 1000;
+  const settleMs = (quick ? 2 : 4) * intervalSeconds * 1000;
   const readNdjson = (file: string) => (): RecordedChange[] =>
     readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedChange);
   const readPlays = (file: string, sql: string) => (): RecordedChange[] => {
@@ -142,7 +143,7 @@ try {
   const specs: { spec: PhaseSpec; include: (p: PlannedStation) => boolean; polled: (p: PlannedStation) => boolean }[] = [
     {
       spec: {
-        name: 'onair', args: onairArgs, env: { LOG_LEVEL: 'info' }, logFile: join(dir, 'onair.log'), warmupMs, seconds,
+        name: 'onair', args: onairArgs, env: { LOG_LEVEL: 'info' }, logFile: join(dir, 'onair.log'), warmupMs, settleMs, seconds,
         records: onairRecords,
       },
       include: () => true,
@@ -154,7 +155,7 @@ try {
     const script = peer === 'fetch-loop' ? 'test/bench/peers/fetch-loop.ts' : 'test/bench/peers/icecast-parser.ts';
     const mode = peer === 'icecast-parser-keep' ? ['--mode', 'keep'] : peer === 'icecast-parser-default' ? ['--mode', 'default'] : [];
     specs.push({
-      spec: { name: peer, args: [...tsx, join(ROOT, script), '--stations', stationsFile, '--out', out, ...mode], logFile: join(dir, `${peer}.log`), warmupMs, seconds, records: peer === 'fetch-loop' ? readPlays(out, 'SELECT station, raw, at FROM plays') : readNdjson(out) },
+      spec: { name: peer, args: [...tsx, join(ROOT, script), '--stations', stationsFile, '--out', out, ...mode], logFile: join(dir, `${peer}.log`), warmupMs, settleMs, seconds, records: peer === 'fetch-loop' ? readPlays(out, 'SELECT station, raw, at FROM plays') : readNdjson(out) },
       include: (p) => (peer === 'fetch-loop' ? p.type === 'feed' : p.type === 'stream'),
       polled: (p) => (peer === 'fetch-loop' ? p.type === 'feed' : peer === 'icecast-parser-default' && p.type === 'stream'),
     });
@@ -200,7 +201,7 @@ try {
     log(`${spec.name}: recall ${(100 * f.recall).toFixed(2)} % (${f.changes.recorded}/${f.changes.expected}), twice ${f.changes.recordedTwice}, garbled ${f.changes.garbled}, out of order ${f.changes.outOfOrder}; ` +
       `CPU ${f.cpuPercentOfOneCore} % of a core, ${f.cpuSecondsPer1000Polls ?? '-'} s/1000 polls, ${f.cpuSecondsPerMetadataRead === null ? '-' : Math.round(f.cpuSecondsPerMetadataRead * 1e6)} µs/read; ` +
       `polls/s ${f.pollsPerSecond.achieved} of ${f.pollsPerSecond.due} due, ${f.liveStreams} streams held; ` +
-      `lag p50/p99 ${f.lagMs ? `${Math.round(f.lagMs.p50)}/${Math.round(f.lagMs.p99)} ms` : '-'}; block→record p99 ${f.servedLatencyMs?.p99 ?? '-'} ms; peak RSS ${f.peakRssMb} MB (${f.rssMb} at the end); ${f.bytesReadPerChange ?? '-'} B/change; farm CPU ${f.farm.cpuPercentOfOneCore} %; ` +
+      `lag p50/p99 ${f.lagMs ? `${Math.round(f.lagMs.p50)}/${Math.round(f.lagMs.p99)} ms` : '-'} (start-up: p99 up to ${f.startup.lagP99Ms ?? '-'} ms, settled after ${f.startup.settledAfterS ?? 'no'} s); block→record p99 ${f.servedLatencyMs?.p99 ?? '-'} ms; peak RSS ${f.peakRssMb} MB (${f.rssMb} at the end); ${f.bytesReadPerChange ?? '-'} B/change; farm CPU ${f.farm.cpuPercentOfOneCore} %; ` +
       `farm saw ${f.feedRequests.requests} feed requests (${f.feedRequests.requestsPerPoll ?? '-'} per poll), ${pct(f.feedRequests.newConnectionShare)} on a new connection, ${pct(f.feedRequests.notModifiedShare)} answered 304`);
     if (score.missedExamples.length) log(`${spec.name}: missed e.g. ${score.missedExamples.join(', ')}`);
   }

@@ -15,6 +15,12 @@ export interface PhaseSpec {
   /** Where the client's stdout goes (read back for its stats lines). */
   logFile?: string;
   warmupMs: number;
+  /**
+   * After the warm-up, how much longer to wait for the client to settle (a stats line with lag p99 under
+   * 1 s) before measuring anyway: the first round after a start costs more than the rest (every station is
+   * new: a fresh connection, a full parse and a play to write), and its backlog is not the steady state.
+   */
+  settleMs: number;
   seconds: number;
   /** Reads what the client recorded, once it has exited. */
   records(): RecordedChange[] | Promise<RecordedChange[]>;
@@ -25,6 +31,10 @@ export interface PhaseResult {
   /** When the client said it started, and when it was told to stop. */
   startedAt: number;
   stoppedAt: number;
+  /** Seconds from the start to the first stats line with lag p99 under 1 s; null if it did not settle in time. */
+  settledAfterS: number | null;
+  /** The highest lag p99 of the stats lines before the window (the start-up's backlog). */
+  startupLagP99Ms: number | null;
   /** The two stats lines that bound the measurement window. */
   first: Line;
   last: Line;
@@ -68,6 +78,12 @@ export async function runPhase(control: string, spec: PhaseSpec, log: (text: str
     const startedAt = Number(started.time);
     log(`${spec.name}: started (pid ${client.pid}); warming up ${Math.round(spec.warmupMs / 1000)} s, then measuring ${spec.seconds} s`);
     await sleep(Math.max(0, startedAt + spec.warmupMs - Date.now()));
+    const warmedAt = Date.now();
+    const settled = await client
+      .waitFor((l) => l.msg === 'stats' && Number(l.time) > warmedAt && Number(l.lagP99Ms) < 1000, Math.max(1, startedAt + spec.warmupMs + spec.settleMs - Date.now()))
+      .catch(() => undefined);
+    const settledAfterS = settled ? (Number(settled.time) - startedAt) / 1000 : null;
+    log(`${spec.name}: ${settled ? `settled (lag p99 < 1 s) ${settledAfterS!.toFixed(1)} s after its start` : `not settled ${Math.round((spec.warmupMs + spec.settleMs) / 1000)} s after its start; measuring anyway`}`);
     const first = await statsAfter(client, Date.now());
     const farmFirst = await farmCall(control, '/_farm/stats');
     await sleep(Math.max(0, Number(first.time) + spec.seconds * 1000 - Date.now() - 2_500));
@@ -78,12 +94,14 @@ export async function runPhase(control: string, spec: PhaseSpec, log: (text: str
     const stoppedAt = Date.now();
     const exitCode = await client.stop('SIGINT');
     const lagLines = client.stats.filter((l) => Number(l.time) > Number(first.time) && Number(l.time) <= Number(last.time));
+    const startupLags = client.stats.filter((l) => Number(l.time) <= Number(first.time) && l.lagP99Ms !== undefined).map((l) => Number(l.lagP99Ms));
+    const startupLagP99Ms = startupLags.length ? Math.max(...startupLags) : null;
     const before = farmFirst.phases[spec.name]!;
     const after = farmLast.phases[spec.name]!;
     const farm = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k as keyof PhaseCounters] ?? 0)])) as unknown as PhaseCounters;
     farm.streamsOpen = after.streamsOpen;
     return {
-      name: spec.name, startedAt, stoppedAt, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, rssMb: rssNow, exitCode,
+      name: spec.name, startedAt, stoppedAt, settledAfterS, startupLagP99Ms, first, last, lagLines, farmFirst, farmLast, farm, peakRssMb: rss, rssMb: rssNow, exitCode,
       records: await spec.records(), lineCounts: Object.fromEntries(client.counts),
     };
   } catch (err) {

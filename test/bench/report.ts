@@ -13,6 +13,8 @@ export interface ClientFigures {
   /** Streams held open (live mode) at the end of the window. */
   liveStreams: number;
   lagMs: { p50: number; p99: number } | null;
+  /** The start-up before the window: seconds until lag p99 fell under 1 s (null: not within the wait), its worst lag p99. */
+  startup: { settledAfterS: number | null; lagP99Ms: number | null };
   changes: { expected: number; recorded: number; recordedTwice: number; garbled: number; outOfOrder: number; fromBadStations: number };
   recall: number;
   cpuPercentOfOneCore: number;
@@ -63,6 +65,7 @@ export function clientFigures(r: PhaseResult, score: CrawlScore, opts: { station
     pollsPerSecond: { achieved: round(polls / seconds, 4), due: round(opts.polledStations / opts.intervalSeconds, 4) },
     liveStreams: num(r.last, 'live'),
     lagMs: hasLag ? { p50: median(r.lagLines.map((l) => num(l, 'lagP50Ms'))), p99: Math.max(...r.lagLines.map((l) => num(l, 'lagP99Ms'))) } : null,
+    startup: { settledAfterS: r.settledAfterS === null ? null : round(r.settledAfterS, 3), lagP99Ms: r.startupLagP99Ms },
     changes: {
       expected: score.expected, recorded: score.recorded, recordedTwice: score.recordedTwice, garbled: score.garbled,
       outOfOrder: score.outOfOrder, fromBadStations: score.fromBadStations,
