@@ -9,22 +9,12 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEvents } from '../api/sse-client.ts';
 import { startFarm, type Farm } from '../farm/farm.ts';
-import { sized } from '../faults/mode.ts';
 import { tempDir } from '../helpers/crawl.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startOnair } from '../helpers/onair-bin.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { auditHistory, expectSoundHistory, type AuditedPlay } from './history-checks.ts';
-
-// Short leases keep the run short; ONAIR_LEASE_S=6 runs it with the default lease.
-const LEASE_S = Number(process.env.ONAIR_LEASE_S ?? 3);
-/**
- * Titles last 0.75 to 1.25 times this: every one outlasts a failover (a lease, a round, a first poll, and for
- * a stopped SQLite worker the supervisor's watch), which is what the protocol promises to record.
- */
-const CHANGE_EVERY_S = Math.max(12, 4 * LEASE_S);
-const KILLS = sized(3, 10);
-const STATIONS = sized(240, 600);
+import { CHANGE_EVERY_S, KILLS, LEASE_S, STATIONS } from './run-size.ts';
 
 describe('three workers on one SQLite file', () => {
   let farm: Farm;
