@@ -97,10 +97,10 @@ export async function startCrawler(opts: CrawlerOptions = {}): Promise<Crawler> 
     tickMs: config.tickMs,
     backoffCapMs: config.backoffCapMs,
     rareRetryMs: config.rareRetryMs,
-    poll: async (task, signal) => {
+    poll: async (task, signal, dueAt) => {
       const plan = router.get(task.id);
       if (!plan) return 'ok';
-      const result = await pipeline.poll(plan, signal);
+      const result = await pipeline.poll(plan, signal, dueAt);
       if (observers.watched) observers.notify((o) => o.poll?.(plan.station, result));
       return result;
     },

@@ -40,10 +40,13 @@ export class FeedCache {
   ) {}
 
   /**
-   * The decoded document at `url`: joins a fetch in flight or reuses one younger than maxAgeMs (stations
-   * sharing a URL are due at the same moment, so one fetch serves the round), else fetches anew.
+   * The decoded document at `url` for a poll due at `dueAt`: joins a fetch in flight, or reuses one started
+   * less than maxAgeMs before dueAt or since (stations sharing a URL are due at the same moment, so one fetch
+   * serves the round), else fetches anew. Measured from the due time, not from now: a poll that waited in a
+   * backlog is still served by its round's fetch, instead of fetching the page again for each of its stations
+   * (which, under load, was what kept a crawler behind).
    */
-  get(url: string, decode: FeedReader['decode'], opts: { maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
+  get(url: string, decode: FeedReader['decode'], opts: { dueAt: number; maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
     // Keyed by what decodes it too: two stations that read one URL as different formats (or charsets) must
     // not be handed each other's document.
     const key = `${url}\n${keyOf(decode)}\n${opts.charset ?? ''}`;
@@ -52,7 +55,7 @@ export class FeedCache {
       entry = { url, round: undefined, roundAt: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
       this.entries.set(key, entry);
     }
-    if (entry.round && (entry.pending || this.clock.now() - entry.roundAt < opts.maxAgeMs)) return entry.round;
+    if (entry.round && (entry.pending || entry.roundAt > opts.dueAt - opts.maxAgeMs)) return entry.round;
     const e = entry;
     e.roundAt = this.clock.now();
     e.pending = true;

@@ -76,13 +76,16 @@ export class Pipeline {
     this.junk = junk;
   }
 
-  /** Polls one station once, by its plan (compiled when the station list was loaded). */
-  async poll(plan: StationPlan, signal: AbortSignal): Promise<PollResult> {
+  /**
+   * Polls one station once, by its plan (compiled when the station list was loaded). `dueAt`: when the poll
+   * was due; a late poll may be served by a shared fetch made since (default: now).
+   */
+  async poll(plan: StationPlan, signal: AbortSignal, dueAt = this.deps.clock.now()): Promise<PollResult> {
     const { logger, clock } = this.deps;
     const { station } = plan;
     this.stats.polls++;
     try {
-      const { np, source, notModified } = await this.read(plan, signal);
+      const { np, source, notModified } = await this.read(plan, signal, dueAt);
       const at = clock.now();
       // A 304 still goes through observe: the document is the last one, but this station may be new to it.
       if (notModified) this.stats.notModified++;
@@ -129,11 +132,11 @@ export class Pipeline {
   }
 
   /** The feed leads; the stream stands in while the feed fails. */
-  private async read(plan: StationPlan, signal: AbortSignal): Promise<Reading> {
+  private async read(plan: StationPlan, signal: AbortSignal, dueAt: number): Promise<Reading> {
     const { station, feed, stream } = plan;
     if (!feed) return this.readStream(station, stream, signal);
     try {
-      const opts = { maxAgeMs: plan.task.intervalMs / 2, signal, userAgent: feed.userAgent, charset: station.charset };
+      const opts = { dueAt, maxAgeMs: plan.task.intervalMs / 2, signal, userAgent: feed.userAgent, charset: station.charset };
       const { doc, notModified } = await this.feeds.get(feed.url, feed.decode, opts);
       return { np: feed.pick(doc), source: 'feed', notModified };
     } catch (err) {

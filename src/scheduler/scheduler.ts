@@ -22,7 +22,8 @@ export interface ScheduledTask {
  */
 export type PollResult = 'ok' | 'failed' | 'rare' | 'disabled';
 
-export type PollFunction = (task: ScheduledTask, signal: AbortSignal) => Promise<PollResult>;
+/** `dueAt`: when the poll was due (it starts then or later): what it reads must be no older than that round. */
+export type PollFunction = (task: ScheduledTask, signal: AbortSignal, dueAt: number) => Promise<PollResult>;
 
 export interface SchedulerOptions {
   clock: Clock;
@@ -224,7 +225,7 @@ export class Scheduler {
     const polled = state.task;
     let result: PollResult;
     try {
-      result = await this.pollFn(polled, this.stopping.signal);
+      result = await this.pollFn(polled, this.stopping.signal, dueAt);
     } catch (err) {
       this.onPollCrash(polled, err);
       result = 'disabled';
