@@ -15,6 +15,8 @@ interface Entry {
   /** The fetch of the current round; settled or in flight. */
   round: Promise<FeedDocument> | undefined;
   roundAt: number;
+  /** When the poll that started it was due. */
+  roundDue: number;
   pending: boolean;
   etag: string | undefined;
   lastModified: string | undefined;
@@ -40,11 +42,11 @@ export class FeedCache {
   ) {}
 
   /**
-   * The decoded document at `url` for a poll due at `dueAt`: joins a fetch in flight, or reuses one started
-   * less than maxAgeMs before dueAt or since (stations sharing a URL are due at the same moment, so one fetch
-   * serves the round), else fetches anew. Measured from the due time, not from now: a poll that waited in a
-   * backlog is still served by its round's fetch, instead of fetching the page again for each of its stations
-   * (which, under load, was what kept a crawler behind).
+   * The decoded document at `url` for a poll due at `dueAt`: joins a fetch in flight, or reuses one younger
+   * than maxAgeMs (stations sharing a URL are due at the same moment, so one fetch serves the round), or one
+   * started for a poll due no earlier than this one, however long ago: a poll that waited in a backlog is
+   * still served by its round's fetch, which began after it fell due. Else fetches anew. (Measured from now
+   * alone, a backlog had each station of a multi-mount page fetch it again, which kept a crawler behind.)
    */
   get(url: string, decode: FeedReader['decode'], opts: { dueAt: number; maxAgeMs: number; signal: AbortSignal; userAgent?: string; charset?: string }): Promise<FeedDocument> {
     // Keyed by what decodes it too: two stations that read one URL as different formats (or charsets) must
@@ -52,12 +54,14 @@ export class FeedCache {
     const key = `${url}\n${keyOf(decode)}\n${opts.charset ?? ''}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { url, round: undefined, roundAt: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
+      entry = { url, round: undefined, roundAt: 0, roundDue: 0, pending: false, etag: undefined, lastModified: undefined, lastDoc: undefined, hasDoc: false };
       this.entries.set(key, entry);
     }
-    if (entry.round && (entry.pending || entry.roundAt > opts.dueAt - opts.maxAgeMs)) return entry.round;
+    const now = this.clock.now();
+    if (entry.round && (entry.pending || entry.roundDue >= opts.dueAt || now - entry.roundAt < opts.maxAgeMs)) return entry.round;
     const e = entry;
-    e.roundAt = this.clock.now();
+    e.roundAt = now;
+    e.roundDue = opts.dueAt;
     e.pending = true;
     e.round = this.fetch(url, e, decode, opts).finally(() => (e.pending = false));
     return e.round;

@@ -1,6 +1,6 @@
 // One fetch per status page per round, also for a round that runs late: the real HttpClient against a real
 // server on 127.0.0.1 that closes after each reply (as Icecast does), on a manual clock. A poll is served by
-// its round's fetch however long it waited for a slot, and never by an older round's.
+// its round's fetch however long it waited for a slot, and never by an older round's, even one that ran late.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,22 @@ describe('FeedCache', () => {
       expect((await get(T0 + INTERVAL)).doc).toEqual({ fetch: before + 2 });
       expect((await get(T0 + INTERVAL)).doc).toEqual({ fetch: before + 2 });
       expect(requests).toBe(before + 2);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it("does not serve a late poll with the last round's fetch that ran late too", async () => {
+    const clock = new ManualClock(T0);
+    const http = new HttpClient();
+    const cache = new FeedCache(http, clock);
+    try {
+      const before = requests;
+      // Round 1's poll (due at T0) got its slot 6 s late; round 2's (due at T0 + 10 s) gets its slot at T0 + 16 s.
+      await clock.advance(6_000);
+      expect((await cache.get(url, decode, { dueAt: T0, maxAgeMs: INTERVAL / 2, signal })).doc).toEqual({ fetch: before + 1 });
+      await clock.advance(10_000);
+      expect((await cache.get(url, decode, { dueAt: T0 + INTERVAL, maxAgeMs: INTERVAL / 2, signal })).doc).toEqual({ fetch: before + 2 });
     } finally {
       await http.close();
     }
