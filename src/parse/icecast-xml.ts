@@ -12,7 +12,7 @@ export interface IcecastXmlDoc {
   sources: Doc[];
 }
 
-const readXml = xmlReader(['icestats.source']);
+const readXml = xmlReader();
 
 export const icecastXml: FeedParser<IcecastXmlDoc, IcecastFeed> = {
   decode(body, _type, charset) {

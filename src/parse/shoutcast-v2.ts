@@ -22,7 +22,7 @@ export interface ShoutcastV2Doc {
   streams: ShoutcastV2Stream[];
 }
 
-const readXml = xmlReader(['SHOUTCASTSERVER.STREAMSTATS.STREAM']);
+const readXml = xmlReader();
 
 // XML elements are upper-case, JSON keys lower-case: read either.
 function field(node: Doc, name: string): string | null {

@@ -42,7 +42,7 @@ interface Task {
 /**
  * Waits until no promise callback is left to run: every callback already queued, and every one they queue in
  * turn, runs before a setImmediate callback does. So the limiter has finished reacting to the last step,
- * however many microtasks that took (the limiter and p-limit use promises only, no timers).
+ * however many microtasks that took (the limiter uses promises only, no timers).
  */
 const quiescent = () => new Promise<void>((resolve) => setImmediate(resolve));
 
