@@ -28,58 +28,51 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** A cache on a manual clock at T0 and a real client, closed after `use`; `get` polls the feed for a round due at `dueAt`. */
+async function withCache(use: (clock: ManualClock, get: (dueAt: number) => Promise<unknown>) => Promise<void>): Promise<void> {
+  const clock = new ManualClock(T0);
+  const http = new HttpClient();
+  const cache = new FeedCache(http, clock);
+  try {
+    await use(clock, async (dueAt) => (await cache.get(url, decode, { dueAt, maxAgeMs: INTERVAL / 2, signal })).doc);
+  } finally {
+    await http.close();
+  }
+}
+
 describe('FeedCache', () => {
-  it('serves every station of a round from its one fetch, even a poll that starts late, and fetches again for the next round', async () => {
-    const clock = new ManualClock(T0);
-    const http = new HttpClient();
-    const cache = new FeedCache(http, clock);
-    const get = (dueAt: number) => cache.get(url, decode, { dueAt, maxAgeMs: INTERVAL / 2, signal });
-    try {
+  it('serves every station of a round from its one fetch, even a poll that starts late, and fetches again for the next round', () =>
+    withCache(async (clock, get) => {
       const before = requests;
-      expect((await get(T0)).doc).toEqual({ fetch: before + 1 });
+      expect(await get(T0)).toEqual({ fetch: before + 1 });
       // A station of the same page, due at the same moment, that waited 8 s in a backlog for its slot.
       await clock.advance(8_000);
-      expect((await get(T0)).doc).toEqual({ fetch: before + 1 });
+      expect(await get(T0)).toEqual({ fetch: before + 1 });
       expect(requests).toBe(before + 1);
       // The next round (due at T0 + 10 s), started late too: its own fetch, not the last round's document.
       await clock.advance(4_000);
-      expect((await get(T0 + INTERVAL)).doc).toEqual({ fetch: before + 2 });
-      expect((await get(T0 + INTERVAL)).doc).toEqual({ fetch: before + 2 });
+      expect(await get(T0 + INTERVAL)).toEqual({ fetch: before + 2 });
+      expect(await get(T0 + INTERVAL)).toEqual({ fetch: before + 2 });
       expect(requests).toBe(before + 2);
-    } finally {
-      await http.close();
-    }
-  });
+    }));
 
-  it("does not serve a late poll with the last round's fetch that ran late too", async () => {
-    const clock = new ManualClock(T0);
-    const http = new HttpClient();
-    const cache = new FeedCache(http, clock);
-    try {
+  it("does not serve a late poll with the last round's fetch that ran late too", () =>
+    withCache(async (clock, get) => {
       const before = requests;
       // Round 1's poll (due at T0) got its slot 6 s late; round 2's (due at T0 + 10 s) gets its slot at T0 + 16 s.
       await clock.advance(6_000);
-      expect((await cache.get(url, decode, { dueAt: T0, maxAgeMs: INTERVAL / 2, signal })).doc).toEqual({ fetch: before + 1 });
+      expect(await get(T0)).toEqual({ fetch: before + 1 });
       await clock.advance(10_000);
-      expect((await cache.get(url, decode, { dueAt: T0 + INTERVAL, maxAgeMs: INTERVAL / 2, signal })).doc).toEqual({ fetch: before + 2 });
-    } finally {
-      await http.close();
-    }
-  });
+      expect(await get(T0 + INTERVAL)).toEqual({ fetch: before + 2 });
+    }));
 
-  it('fetches anew for a poll due more than half an interval after the last fetch began', async () => {
-    const clock = new ManualClock(T0);
-    const http = new HttpClient();
-    const cache = new FeedCache(http, clock);
-    try {
+  it('fetches anew for a poll due more than half an interval after the last fetch began', () =>
+    withCache(async (clock, get) => {
       const before = requests;
-      await cache.get(url, decode, { dueAt: T0, maxAgeMs: INTERVAL / 2, signal });
+      await get(T0);
       // A station of the same page on its own phase (it backed off after failures), due 6 s later.
       await clock.advance(6_000);
-      await cache.get(url, decode, { dueAt: T0 + 6_000, maxAgeMs: INTERVAL / 2, signal });
+      await get(T0 + 6_000);
       expect(requests).toBe(before + 2);
-    } finally {
-      await http.close();
-    }
-  });
+    }));
 });
