@@ -1,7 +1,7 @@
 // Bounded concurrency, globally and per host. The host slot is taken first, so a queue of polls for one
 // crowded host waits without holding global slots that other hosts could use. Both queues are FIFO.
 // Counters, two queues and one callback per task, instead of two nested p-limits: those cost each poll some
-// twenty objects and several promise hops, a tenth of the crawler's garbage at 20,000 feeds (an allocation
+// twenty objects and several promise hops, 15 % of the crawler's garbage at 20,000 feeds (an allocation
 // profile of the crawler, docs/performance.md).
 
 /** First in, first out, with O(1) take (Array#shift is O(n), and a backlog queues tens of thousands). */
