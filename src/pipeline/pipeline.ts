@@ -78,9 +78,9 @@ export class Pipeline {
 
   /**
    * Polls one station once, by its plan (compiled when the station list was loaded). `dueAt`: when the poll
-   * was due; a late poll may be served by a shared fetch made since (default: now).
+   * was due; a late poll may be served by a shared fetch made since.
    */
-  async poll(plan: StationPlan, signal: AbortSignal, dueAt = this.deps.clock.now()): Promise<PollResult> {
+  async poll(plan: StationPlan, signal: AbortSignal, dueAt: number): Promise<PollResult> {
     const { logger, clock } = this.deps;
     const { station } = plan;
     this.stats.polls++;
