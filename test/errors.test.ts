@@ -2,6 +2,8 @@
 // turns any thrown value into the one reading that health, logs and the scheduler use.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { classify, ConfigError, ERRORS, MountAbsentError, NetworkError, OnairError, ParseError, ResponseError } from '../src/errors.ts';
 
@@ -47,5 +49,31 @@ describe('the error catalogue', () => {
       health: 'ONAIR_BUG: TypeError: x is not a function',
     });
     expect(classify('thrown text')).toMatchObject({ code: 'ONAIR_BUG', message: 'thrown text', bug: true });
+  });
+
+  it('keeps nothing of the code that threw it alive: a failure is held for a round, the reader that raised it is not', async () => {
+    // An unformatted V8 stack keeps each frame's receiver; the feed cache keeps a failed round's error.
+    class Reader {
+      readonly buffer = Buffer.alloc(64 * 1024);
+      fail(): OnairError {
+        try {
+          JSON.parse('<html>');
+        } catch (cause) {
+          return new ParseError('not JSON', { cause });
+        }
+        throw new Error('JSON.parse accepted HTML');
+      }
+    }
+    const raise = () => {
+      const reader = new Reader();
+      return { error: reader.fail(), reader: new WeakRef(reader) };
+    };
+    const { error, reader } = raise();
+    // A WeakRef's target lives to the end of the turn that made it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    v8.setFlagsFromString('--expose_gc');
+    (vm.runInNewContext('gc') as () => void)();
+    expect(reader.deref()).toBeUndefined();
+    expect(error.stack).toContain('Reader.fail');
   });
 });

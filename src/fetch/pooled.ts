@@ -73,8 +73,8 @@ class BodyCollector implements Dispatcher.DispatchHandler, Stoppable {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) return controller.abort(new DOMException('cancelled', 'AbortError'));
     this.controller = controller;
-    if (this.settled) controller.abort(new DOMException('cancelled', 'AbortError'));
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
@@ -119,12 +119,13 @@ class BodyCollector implements Dispatcher.DispatchHandler, Stoppable {
   }
 
   /**
-   * Lets go of the chunks once settled: undici's controller, and the stack of an error raised in here, keep
-   * this handler reachable for as long as they live (a cached failure: a whole round), and with it up to
-   * the byte cap of socket buffers (measured: 160 MB at 20,000 feeds before this).
+   * Lets go of the chunks and of undici's controller once settled: undici keeps this handler reachable for
+   * as long as it likes. The chunks are up to the byte cap of socket buffers (160 MB at 20,000 feeds, when
+   * a cached error's stack held them); the controller holds the raw headers, each a slice of a 64 KiB read.
    */
   private release(): void {
     this.chunks.length = 0;
+    this.controller = undefined;
     this.cancel.exchange = undefined;
   }
 
