@@ -202,7 +202,8 @@ try {
       `CPU ${f.cpuPercentOfOneCore} % of a core, ${f.cpuSecondsPer1000Polls ?? '-'} s/1000 polls, ${f.cpuSecondsPerMetadataRead === null ? '-' : Math.round(f.cpuSecondsPerMetadataRead * 1e6)} µs/read; ` +
       `polls/s ${f.pollsPerSecond.achieved} of ${f.pollsPerSecond.due} due, ${f.liveStreams} streams held; ` +
       `lag p50/p99 ${f.lagMs ? `${Math.round(f.lagMs.p50)}/${Math.round(f.lagMs.p99)} ms` : '-'} (start-up: p99 up to ${f.startup.lagP99Ms ?? '-'} ms, settled after ${f.startup.settledAfterS ?? 'no'} s); block→record p99 ${f.servedLatencyMs?.p99 ?? '-'} ms; peak RSS ${f.peakRssMb} MB (${f.rssMb} at the end); ${f.bytesReadPerChange ?? '-'} B/change; farm CPU ${f.farm.cpuPercentOfOneCore} %; ` +
-      `farm saw ${f.feedRequests.requests} feed requests (${f.feedRequests.requestsPerPoll ?? '-'} per poll), ${pct(f.feedRequests.newConnectionShare)} on a new connection, ${pct(f.feedRequests.notModifiedShare)} answered 304`);
+      `farm saw ${f.feedRequests.requests} feed requests (${f.feedRequests.requestsPerPoll ?? '-'} per poll), ${pct(f.feedRequests.newConnectionShare)} on a new connection, ${pct(f.feedRequests.notModifiedShare)} answered 304` +
+      (f.feedRequests.refusedConnections ? `; the farm turned ${f.feedRequests.refusedConnections} connections away (it held all its file limit allows)` : ''));
     if (score.missedExamples.length) log(`${spec.name}: missed e.g. ${score.missedExamples.join(', ')}`);
   }
 

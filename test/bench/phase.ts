@@ -52,7 +52,7 @@ export interface PhaseResult {
   lineCounts: Record<string, number>;
 }
 
-/** Asks the farm; retried for a while, since a client that floods the farm can starve its control port too. */
+/** Asks the farm on its control port; retried for a while, since a client that floods the farm can slow its answers. */
 export async function farmCall(control: string, path: string): Promise<FarmStats> {
   for (let attempt = 1; ; attempt++) {
     try {

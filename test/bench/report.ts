@@ -35,7 +35,7 @@ export interface ClientFigures {
    * answered (every answer: pages, 304s, errors, faults) and 304s; the shares are of those requests, and
    * requestsPerPoll says how many requests one station poll cost (under 1 where pages are shared).
    */
-  feedRequests: { requests: number; newConnections: number; notModified: number; newConnectionShare: number | null; notModifiedShare: number | null; requestsPerPoll: number | null };
+  feedRequests: { requests: number; newConnections: number; refusedConnections: number; notModified: number; newConnectionShare: number | null; notModifiedShare: number | null; requestsPerPoll: number | null };
   farm: { cpuPercentOfOneCore: number; loopDelayP99Ms: number; skippedWrites: number };
   exitCode: number | null;
 }
@@ -84,6 +84,7 @@ export function clientFigures(r: PhaseResult, score: CrawlScore, opts: { station
     feedRequests: {
       requests: r.farm.feedRequests,
       newConnections: r.farm.feedConnections,
+      refusedConnections: r.farm.refusedConnections,
       notModified: r.farm.notModified,
       newConnectionShare: r.farm.feedRequests > 0 ? round(r.farm.feedConnections / r.farm.feedRequests) : null,
       notModifiedShare: r.farm.feedRequests > 0 ? round(r.farm.notModified / r.farm.feedRequests) : null,

@@ -386,6 +386,33 @@ describe('an Icecast mount whose title just changed', () => {
   });
 });
 
+describe('a farm holding all the feed connections it may', () => {
+  let farm: Farm;
+  beforeAll(async () => {
+    farm = await startFarm({ stations: 20, scenario: 'feeds', badShare: 0, hosts: 1, maxFeedConnections: 2 });
+  });
+  afterAll(() => farm?.close());
+
+  it('closes new feed connections at once, and still answers on its control port', async () => {
+    const origin = new URL((farm.stationsFile().stations[0] as { feed: { url: string } }).feed.url);
+    const connect = () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect(Number(origin.port), origin.hostname, () => resolve(socket));
+        socket.on('error', reject);
+      });
+    const held = [await connect(), await connect()];
+    await waitFor(() => farm.stats().phases.idle!.feedConnections === 2, { what: 'the farm to take two feed connections' });
+    const turnedAway = await connect();
+    let closed = false;
+    turnedAway.on('close', () => (closed = true));
+    await waitFor(() => closed, { what: 'the farm to close a third feed connection' });
+    expect(farm.stats().phases.idle!.refusedConnections).toBe(1);
+    const res = await fetch(`${farm.control}/_farm/stats`);
+    expect(((await res.json()) as { phases: Record<string, { refusedConnections: number }> }).phases.idle!.refusedConnections).toBe(1);
+    for (const socket of held) socket.destroy();
+  });
+});
+
 /**
  * Hangs up (half-closes) a socket the farm has taken a request on and waits for the farm to close its end:
  * TCP delivers in order, so anything the farm had sent arrives before that close, and nothing may have.

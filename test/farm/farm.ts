@@ -2,6 +2,7 @@
 // status feeds on one port, ICY and Ogg streams on another, both answering on many 127.1.x.y addresses
 // so the crawler sees many hosts — with titles from a deterministic schedule and a share of stations
 // that misbehave. It writes the stations.json that reads it and a manifest from which a crawl is scored.
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -26,6 +27,8 @@ export interface FarmOptions extends PlanOptions {
   port?: number;
   /** Where to log each title the first time it reaches each phase's client. */
   logFile?: string;
+  /** Feed connections held at once, past which new ones are closed; default: the open-file limit less 1,000. */
+  maxFeedConnections?: number;
 }
 
 /** Everything a scorer needs: the schedule's parameters and the plan. */
@@ -65,7 +68,10 @@ export interface Farm {
   readonly served: ServedLog;
   readonly feedPort: number;
   readonly streamPort: number;
-  /** http://127.0.0.1:feedPort: GET /_farm/stats, POST /_farm/phase?name=… */
+  /**
+   * http://127.0.0.1:<its own port>: GET /_farm/stats, POST /_farm/phase?name=…. Apart from the feed ports, so
+   * a client that holds every connection the farm may open does not lock the bench out.
+   */
   readonly control: string;
   stationsFile(): StationsFile;
   manifest(): FarmManifest;
@@ -130,10 +136,23 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
     });
   // The http server never listens itself, so it does not track these sockets: the farm does, to close them.
   const feedSockets = new Set<net.Socket>();
+  const feedConnectionCap = opts.maxFeedConnections ?? feedConnectionsAllowed();
   const toHttp = (s: net.Socket) => {
+    // A real server turns clients away past its limit; past the process's file limit this one could not
+    // even answer the bench (a peer without a concurrency bound held 20,000 connections).
+    if (feedSockets.size >= feedConnectionCap) {
+      served.current.refusedConnections++;
+      return void s.destroy();
+    }
     served.current.feedConnections++;
     feedSockets.add(s);
     s.on('close', () => feedSockets.delete(s));
+    http.emit('connection', s);
+  };
+  const controlSockets = new Set<net.Socket>();
+  const toControl = (s: net.Socket) => {
+    controlSockets.add(s);
+    s.on('close', () => controlSockets.delete(s));
     http.emit('connection', s);
   };
   const toStreams = (s: net.Socket) => streams.handle(s);
@@ -141,7 +160,7 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
   const streamPort = await listen('127.0.0.1', opts.port ? opts.port + 1 : 0, toStreams);
   const addresses = [...new Set(plan.map((p) => p.address))];
   await Promise.all(addresses.flatMap((a) => [listen(a, feedPort, toHttp), listen(a, streamPort, toStreams)]));
-  const control = `http://127.0.0.1:${feedPort}`;
+  const control = `http://127.0.0.1:${await listen('127.0.0.1', 0, toControl)}`;
 
   const entry = (p: PlannedStation): Record<string, unknown> => {
     const name = `Station ${p.id}`;
@@ -172,9 +191,22 @@ export async function startFarm(opts: FarmOptions): Promise<Farm> {
       streams.close();
       feeds.close();
       loopDelay.disable();
-      for (const s of feedSockets) s.destroy();
+      for (const s of [...feedSockets, ...controlSockets]) s.destroy();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await served.close();
     },
   };
+}
+
+/** Room left for the control port, stream listeners and files: 1,000 descriptors below the process's limit. */
+const SPARE_DESCRIPTORS = 1_000;
+
+/** Feed connections the farm holds at once: its open-file limit less the spare (no limit where unknown). */
+function feedConnectionsAllowed(): number {
+  try {
+    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return soft ? Math.max(SPARE_DESCRIPTORS, Number(soft) - SPARE_DESCRIPTORS) : Infinity;
+  } catch {
+    return Infinity;
+  }
 }

@@ -7,6 +7,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 export interface PhaseCounters {
   /** Connections accepted on feed ports. */
   feedConnections: number;
+  /** Connections closed at once because the farm held as many as its file limit allows. */
+  refusedConnections: number;
   /** Feed requests (every answer: documents, 304s, errors, faults). */
   feedRequests: number;
   notModified: number;
@@ -24,7 +26,7 @@ export interface PhaseCounters {
 }
 
 const emptyCounters = (): PhaseCounters => ({
-  feedConnections: 0, feedRequests: 0, notModified: 0, feedBytes: 0, streamConnections: 0, streamsOpen: 0, streamBytes: 0, faultBytes: 0, titleBlocks: 0, skippedWrites: 0,
+  feedConnections: 0, refusedConnections: 0, feedRequests: 0, notModified: 0, feedBytes: 0, streamConnections: 0, streamsOpen: 0, streamBytes: 0, faultBytes: 0, titleBlocks: 0, skippedWrites: 0,
 });
 
 export class ServedLog {
