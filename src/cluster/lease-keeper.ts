@@ -35,6 +35,11 @@ export interface LeaseKeeperDeps {
 
 export class LeaseKeeper {
   private held = new Map<number, Held>();
+  /**
+   * Held, and not polled: taken, or given back in vain, without `gained` having succeeded for them since (it
+   * reads the database, which may fail just then). Started again every round until it does, or they go.
+   */
+  private idle = new Set<number>();
   private roundTimer: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
   private running = false;
@@ -128,6 +133,8 @@ export class LeaseKeeper {
       }
       if (plan.giveBack.length) {
         const parts = plan.giveBack.map((l) => l.part);
+        // Not polled from here on; if the give-back fails they are still ours, and idle until started again.
+        for (const p of parts) this.idle.add(p);
         await ownership.releasing(parts);
         await store.releaseLeases(node, plan.giveBack);
         this.held = without(this.held, parts);
@@ -138,20 +145,34 @@ export class LeaseKeeper {
         const taken = await store.acquireLeases(node, plan.take, times.ttlMs);
         if (taken.length) {
           this.held = gain(this.held, taken, takenAt, times);
+          for (const l of taken) this.idle.add(l.part);
           logger.info({ partitions: taken.length, held: this.held.size, nodes: liveNodes }, 'leases taken');
-          await ownership.gained(taken, this.rounds > 0);
         }
       }
+      await this.startIdle();
       if (this.failing) logger.info({ held: this.held.size }, 'lease renewals recovered');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) logger.error({ err }, 'lease renewal failed; polling goes on until the leases run out locally');
+      if (!this.failing) logger.error({ err, idle: this.idle.size }, 'lease renewal failed; polling goes on until the leases run out locally');
       this.failing = true;
     } finally {
       this.rounds++;
       this.lastRoundMs = clock.now() - sentAt;
       this.armDeadline();
     }
+  }
+
+  /**
+   * Starts polling the idle partitions still held. Before, a `gained` that failed (the database away for a
+   * moment, as after its restart) left its partitions held and renewed every round, yet never polled, until
+   * the node lost them: every title they played meanwhile was missed.
+   */
+  private async startIdle(): Promise<void> {
+    for (const p of this.idle) if (!this.held.has(p)) this.idle.delete(p);
+    if (this.idle.size === 0 || !this.running) return;
+    const leases = [...this.idle].map((part) => this.leaseOf(part)!);
+    await this.deps.ownership.gained(leases, this.rounds > 0);
+    for (const l of leases) this.idle.delete(l.part);
   }
 
   /** Drops what ran out; then waits for the next deadline. */

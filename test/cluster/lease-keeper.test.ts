@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from '../../src/clock.ts';
 import { LeaseKeeper, type Ownership } from '../../src/cluster/lease-keeper.ts';
+import { MAX_RELEASE_PER_ROUND } from '../../src/cluster/lease-rules.ts';
 import { leaseTimes } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Lease, LeaseStore } from '../../src/store/contract.ts';
@@ -89,5 +90,44 @@ describe('the lease keeper', () => {
     await clock.advance(1);
     expect(a.ownership.owned.size).toBe(0);
     expect(a.k.partitions).toEqual([]);
+  });
+
+  it('starts what it took at the next round when starting it failed (the database gone for a moment)', async () => {
+    const clock = new ManualClock(0);
+    const a = keeper('a', clock);
+    const gained = a.ownership.gained.bind(a.ownership);
+    let failures = 1;
+    a.ownership.gained = async (leases) => {
+      if (failures-- > 0) throw new Error('connection lost while reading the open plays');
+      return gained(leases);
+    };
+    await a.k.start();
+    expect(a.k.partitions.length).toBe(256);
+    expect(a.ownership.owned.size).toBe(0);
+    await rounds(clock, 1);
+    expect(a.ownership.owned.size).toBe(256);
+    await a.k.stop();
+  });
+
+  it('polls again what it failed to give back once no other node wants it', async () => {
+    const clock = new ManualClock(0);
+    const a = keeper('a', clock);
+    await a.k.start();
+    const releasing = a.ownership.releasing.bind(a.ownership);
+    let failures = 1;
+    a.ownership.releasing = async (parts) => {
+      await releasing(parts);
+      if (failures-- > 0) throw new Error('connection lost while flushing');
+    };
+    const b = keeper('b', clock);
+    await b.k.start();
+    await rounds(clock, 1);
+    // a stopped polling what it meant to give back, and the give-back failed: still a's, polled by no one.
+    expect(a.k.partitions.length).toBe(256);
+    expect(a.ownership.owned.size).toBe(256 - MAX_RELEASE_PER_ROUND);
+    await b.k.stop();
+    await rounds(clock, 1);
+    expect(a.ownership.owned.size).toBe(256);
+    await a.k.stop();
   });
 });
