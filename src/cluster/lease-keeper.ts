@@ -146,6 +146,8 @@ export class LeaseKeeper {
         if (taken.length) {
           this.held = gain(this.held, taken, takenAt, times);
           for (const l of taken) this.idle.add(l.part);
+          // Their local deadline holds from now on, even if starting them hangs (a database cut off mid-read).
+          this.armDeadline();
           logger.info({ partitions: taken.length, held: this.held.size, nodes: liveNodes }, 'leases taken');
         }
       }
