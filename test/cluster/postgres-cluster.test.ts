@@ -25,12 +25,6 @@ import { auditHistory, expectSoundHistory, type AuditedPlay } from './history-ch
 import { CHANGE_EVERY_S, KILLS, LEASE_S, STATIONS } from './run-size.ts';
 
 const INTERVAL_S = 2;
-/**
- * Between one fault and the next: the longest title and a second. The protocol records every title that
- * outlasts a failover; faults 2 s apart had one title ride out three of them (the server restart, a
- * takeover that ran past its lease, a cut), and the test then failed about one run in seven.
- */
-const BETWEEN_FAULTS_MS = 1_250 * CHANGE_EVERY_S + 1_000;
 
 type Node = ReturnType<typeof startOnair> & { name: string; api: string };
 
@@ -122,7 +116,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
 
     // kill -9 at random moments, each node restarted under its own name once its partitions were taken.
     for (let k = 0; k < KILLS; k++) {
-      await sleep(BETWEEN_FAULTS_MS + Math.random() * 3_000);
+      await sleep(1_000 + Math.random() * 3_000);
       const victim = nodes.get(k % 2 === 0 ? 'n1' : 'n2')!;
       const parts = new Set((await db<{ part: number }[]>`SELECT part FROM partition_lease WHERE owner = ${victim.name}`).map((r) => r.part));
       const orphans = allStations.filter((s) => parts.has(partitionOf(s))).map((s) => s.id);
@@ -154,7 +148,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     }
 
     // A zombie: n2 stopped past its lease, its partitions taken, then woken: it must write nothing under them.
-    await sleep(BETWEEN_FAULTS_MS);
+    await sleep(2_000);
     const zombie = nodes.get('n2')!;
     const before = await db<{ part: number; epoch: number }[]>`SELECT part, epoch::int FROM partition_lease WHERE owner = 'n2'`;
     expect(before.length).toBeGreaterThan(0);
@@ -166,14 +160,13 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     await zombie.waitFor((l) => l.msg === 'leases lost to another node' || l.msg === 'leases ran out without a renewal; stopped polling them', 20_000);
 
     // The server restarted under the running nodes: they wait, reconnect and go on.
-    await sleep(BETWEEN_FAULTS_MS);
+    await sleep(2_000);
     cluster.stopServer();
     await sleep(1_500);
     cluster.start();
     await timed('all partitions owned again after the restart', async () => [...(await owned()).values()].reduce((a, b) => a + b, 0) === 256, 40_000);
 
     // A fourth node joins and gets its share.
-    await sleep(BETWEEN_FAULTS_MS);
     figures.joinMs!.push(await (async () => {
       const t0 = performance.now();
       await start('n4');
@@ -183,7 +176,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
 
     // n2 cut off from the database: it stops polling at its local deadline, others take its partitions, and
     // what it held back reaches the server after the heal only to be refused by the fence.
-    await sleep(BETWEEN_FAULTS_MS);
+    await sleep(2_000);
     const beforeCut = await db<{ part: number; epoch: number }[]>`SELECT part, epoch::int FROM partition_lease WHERE owner = 'n2'`;
     const cutAt = performance.now();
     const cutWall = Date.now();
@@ -200,7 +193,7 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     await timed('n2 to own partitions again after the heal', async () => (await ownerCount('n2')) > 0, 40_000);
 
     // A clean stop hands over at once.
-    await sleep(BETWEEN_FAULTS_MS);
+    await sleep(2_000);
     const leaving = nodes.get('n1')!;
     leaving.child.kill('SIGTERM');
     figures.handoverMs!.push(await timed("n1's partitions to be taken after SIGTERM", async () => (await ownerCount('n1')) === 0));
@@ -239,5 +232,5 @@ describe.skipIf(!HAVE_POSTGRES)('three nodes on one PostgreSQL', () => {
     expect(zombieLate.map((p) => p.id)).toEqual([]);
     expect(cutOffLate.map((p) => p.id)).toEqual([]);
     expect(missingFromStream).toEqual([]);
-  }, 600_000);
+  }, 300_000);
 });
